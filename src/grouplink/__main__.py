@@ -1,0 +1,3 @@
+from grouplink.cli import main
+
+main()

@@ -1,0 +1,138 @@
+"""The errors the rules can raise, each with its Graph API code and HTTP status.
+
+The Graph door renders them in Meta's envelope; the web door turns them into a
+human sentence. One hierarchy serves both so that no rule is written twice.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    code: ClassVar[int] = 1
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "An unknown error occurred"
+
+    def __init__(self, details: str = "") -> None:
+        super().__init__(details or self.title)
+        self.details = details or self.title
+
+    @property
+    def message(self) -> str:
+        return f"(#{self.code}) {self.title}"
+
+
+class UnknownError(DomainError):
+    pass
+
+
+class InvalidParameter(DomainError):
+    code, status, title = 100, 400, "Invalid parameter"
+
+
+class NotFound(InvalidParameter):
+    """An unknown path or object: Meta answers these with code 100."""
+
+    status = 404
+    title = "Unsupported request"
+
+
+class MethodNotAllowed(InvalidParameter):
+    status = 405
+    title = "Unsupported request method"
+
+
+class PayloadTooLarge(InvalidParameter):
+    status = 413
+    title = "Request body too large"
+
+
+class MissingToken(DomainError):
+    code, status, title = 104, 401, "An access token is required to request this resource."
+
+    @property
+    def message(self) -> str:
+        return self.title
+
+
+class BadToken(DomainError):
+    code, status, title = 190, 401, "Invalid OAuth access token - Cannot parse access token"
+
+    @property
+    def message(self) -> str:
+        return self.title
+
+
+class GroupUnknown(DomainError):
+    code, status, title = 131041, 400, "Group unknown"
+
+
+class BadCursor(DomainError):
+    code, status, title = 131059, 400, "Invalid cursor"
+
+
+class PartialSuccess(DomainError):
+    code, status, title = 131201, 206, "Request partially succeeded"
+
+
+class DuplicateParticipant(DomainError):
+    code, status, title = 131202, 400, "Duplicate participant"
+
+
+class CannotAddParticipant(DomainError):
+    code, status, title = 131203, 400, "Unable to add participant to group"
+
+
+class Banned(CannotAddParticipant):
+    """A removed person tries to come back through a link."""
+
+
+class GroupFull(DomainError):
+    code, status, title = 131204, 400, "Participant overlimit"
+
+
+class GroupSuspended(DomainError):
+    code, status, title = 131207, 403, "Group suspended"
+
+
+class RateLimited(DomainError):
+    code, status, title = 131208, 429, "Group Rate Limit Hit"
+
+
+class PictureNotSquare(DomainError):
+    code, status, title = 131209, 400, "Invalid Group Profile Picture Aspect Ratio"
+
+
+class PictureTooSmall(DomainError):
+    code, status, title = 131210, 400, "Image is Too Small to Process"
+
+
+class GroupLimit(DomainError):
+    code, status, title = 131211, 400, "Group create limit reached"
+
+
+class NotParticipant(DomainError):
+    code, status, title = 131212, 400, "Participant is not a part of the group."
+
+
+class JoinRequestUnknown(DomainError):
+    code, status, title = 131213, 400, "Group join request does not exist."
+
+
+class NumberNotEligible(DomainError):
+    code, status, title = 131215, 400, "This phone number is not eligible to access Groups APIs"
+
+
+class LinkDead(InvalidParameter):
+    """The invite link was reset, deleted, expired, used up, or never existed.
+
+    ``reason`` is for the group's own admins and logs; a person opening the link
+    only ever learns that it does not work (unknown and dead codes look alike).
+    """
+
+    title = "Invite link is not valid"
+
+    def __init__(self, reason: str = "unknown") -> None:
+        super().__init__("This invite link was reset or no longer works")
+        self.reason = reason

@@ -1,0 +1,133 @@
+"""Webhook events in Meta's shape (see WIRE.md, Webhooks).
+
+Each function returns one item of ``value.groups`` with its webhook ``field``.
+The dispatcher wraps items in the envelope with :func:`envelope`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+Json = dict[str, Any]
+
+
+class Field(StrEnum):
+    LIFECYCLE = "group_lifecycle_update"
+    PARTICIPANTS = "group_participants_update"
+    SETTINGS = "group_settings_update"
+    STATUS = "group_status_update"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    field: Field
+    body: Json
+
+
+def _event(field: Field, kind: str, group_id: str, at_ms: int, **extra: Any) -> Event:
+    return Event(
+        field, {"timestamp": str(at_ms // 1000), "group_id": group_id, "type": kind, **extra}
+    )
+
+
+def person(user_id: str, wa_id: str, **extra: str) -> Json:
+    return {"user_id": user_id, "wa_id": wa_id, **extra}
+
+
+def group_create(
+    group_id: str, at_ms: int, request_id: str, subject: str, invite_link: str, mode: str
+) -> Event:
+    return _event(
+        Field.LIFECYCLE,
+        "group_create",
+        group_id,
+        at_ms,
+        request_id=request_id,
+        subject=subject,
+        invite_link=invite_link,
+        join_approval_mode=mode,
+    )
+
+
+def group_delete(group_id: str, at_ms: int, request_id: str) -> Event:
+    return _event(Field.LIFECYCLE, "group_delete", group_id, at_ms, request_id=request_id)
+
+
+def participants_add(group_id: str, at_ms: int, added: list[Json]) -> Event:
+    return _event(
+        Field.PARTICIPANTS,
+        "group_participants_add",
+        group_id,
+        at_ms,
+        reason="invite_link",
+        added_participants=added,
+    )
+
+
+def participants_remove(
+    group_id: str, at_ms: int, removed: list[Json], initiated_by: str, request_id: str | None
+) -> Event:
+    extra: Json = {"initiated_by": initiated_by, "removed_participants": removed}
+    if request_id is not None:
+        extra["request_id"] = request_id
+    return _event(Field.PARTICIPANTS, "group_participants_remove", group_id, at_ms, **extra)
+
+
+def join_request_created(
+    group_id: str, at_ms: int, join_request_id: str, user_id: str, wa_id: str
+) -> Event:
+    return _event(
+        Field.PARTICIPANTS,
+        "group_join_request_created",
+        group_id,
+        at_ms,
+        join_request_id=join_request_id,
+        user_id=user_id,
+        wa_id=wa_id,
+        reason="invite_link",
+    )
+
+
+def join_request_revoked(
+    group_id: str, at_ms: int, join_request_id: str, user_id: str, wa_id: str, reason: str
+) -> Event:
+    return _event(
+        Field.PARTICIPANTS,
+        "group_join_request_revoked",
+        group_id,
+        at_ms,
+        join_request_id=join_request_id,
+        user_id=user_id,
+        wa_id=wa_id,
+        reason=reason,
+    )
+
+
+def settings_update(group_id: str, at_ms: int, request_id: str, changes: Json) -> Event:
+    return _event(
+        Field.SETTINGS, "group_settings_update", group_id, at_ms, request_id=request_id, **changes
+    )
+
+
+def status_update(group_id: str, at_ms: int, suspended: bool) -> Event:
+    kind = "group_suspend" if suspended else "group_suspend_cleared"
+    return _event(Field.STATUS, kind, group_id, at_ms)
+
+
+def envelope(
+    business_id: str, phone_number_id: str, display_phone_number: str, field: str, items: list[Json]
+) -> Json:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {
+            "display_phone_number": display_phone_number,
+            "phone_number_id": phone_number_id,
+        },
+        "groups": items,
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": business_id, "changes": [{"field": field, "value": value}]}],
+    }

@@ -1,0 +1,50 @@
+"""Identifiers and secrets, all from the CSPRNG."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+INVITE_CODE_LENGTH = 22  # ~131 bits, the shape of chat.whatsapp.com codes
+
+
+def base62(length: int) -> str:
+    return "".join(secrets.choice(BASE62) for _ in range(length))
+
+
+def invite_code() -> str:
+    return base62(INVITE_CODE_LENGTH)
+
+
+def is_invite_code(value: str) -> bool:
+    return len(value) == INVITE_CODE_LENGTH and all(c in BASE62 for c in value)
+
+
+def numeric_id(digits: int = 15) -> str:
+    """Business and phone-number ids look like Meta's: digits, never starting with 0."""
+    return str(secrets.randbelow(9 * 10 ** (digits - 1)) + 10 ** (digits - 1))
+
+
+def group_id() -> str:
+    return base62(24)
+
+
+def join_request_id() -> str:
+    return base62(20)
+
+
+def request_id() -> str:
+    return base62(24)
+
+
+def event_id() -> str:
+    return base62(24)
+
+
+def api_token() -> str:
+    return "gl_" + base62(40)
+
+
+def app_secret() -> str:
+    return secrets.token_hex(16)

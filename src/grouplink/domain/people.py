@@ -1,0 +1,54 @@
+"""People: a phone number (``wa_id``, E.164 digits) and a business-scoped user id (BSUID).
+
+A BSUID is the person's ISO 3166 alpha-2 country, a dot, and 20 digits; it is
+derived with HMAC from the business's secret so it is stable within a business
+and unrelated between businesses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+import phonenumbers
+
+from grouplink.domain.errors import InvalidParameter
+
+_SEPARATORS = re.compile(r"[\s().\-]")
+_BSUID = re.compile(r"^[A-Z]{2}\.\d{1,40}$")
+
+
+def normalize_wa_id(raw: str) -> str:
+    """Digits of an E.164 number: accepts ``+1 (555) 010-0000`` and ``15550100000``."""
+    if not isinstance(raw, str):
+        raise InvalidParameter("A phone number must be a string of digits")
+    digits = _SEPARATORS.sub("", raw.strip())
+    if digits.startswith("+"):
+        digits = digits[1:]
+    if not digits.isascii() or not digits.isdigit() or not 8 <= len(digits) <= 15:
+        raise InvalidParameter(f"'{raw}' is not a phone number in international format")
+    return digits
+
+
+def country_of(wa_id: str) -> str:
+    try:
+        number = phonenumbers.parse("+" + wa_id)
+    except phonenumbers.NumberParseException:
+        return "ZZ"
+    # Fictional and unassigned numbers have no region: fall back to the
+    # calling code's main country (+44 -> GB, +1 -> US).
+    region = phonenumbers.region_code_for_number(number) or (
+        phonenumbers.region_code_for_country_code(number.country_code or 0)
+    )
+    return region if region and region != "001" else "ZZ"
+
+
+def bsuid(business_secret: str, wa_id: str) -> str:
+    digest = hmac.new(business_secret.encode(), wa_id.encode(), hashlib.sha256).digest()
+    digits = str(int.from_bytes(digest[:9], "big")).zfill(20)[-20:]
+    return f"{country_of(wa_id)}.{digits}"
+
+
+def is_bsuid(value: str) -> bool:
+    return bool(_BSUID.match(value))

@@ -1,0 +1,1 @@
+"""The Graph API door: Meta's Cloud API Groups endpoints, bodies and error envelope."""

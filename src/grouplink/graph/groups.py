@@ -1,0 +1,139 @@
+"""WIRE.md rows 1-5: create, list, read, update and delete groups."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.datastructures import UploadFile
+
+from grouplink.domain.errors import InvalidParameter
+from grouplink.domain.groups import (
+    JoinApprovalMode,
+    clean_description,
+    clean_join_approval_mode,
+    clean_subject,
+)
+from grouplink.domain.picture import Picture, validate_picture
+from grouplink.graph.body import Body, optional_str, require_whatsapp
+from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
+from grouplink.graph.paging import paging
+from grouplink.services import groups
+
+router = APIRouter(tags=["Groups"])
+
+_CREATE_SCHEMA = {
+    "type": "object",
+    "required": ["messaging_product", "subject"],
+    "properties": {
+        "messaging_product": {"type": "string", "enum": ["whatsapp"]},
+        "subject": {"type": "string", "minLength": 1, "maxLength": 128},
+        "description": {"type": "string", "maxLength": 2048},
+        "join_approval_mode": {"type": "string", "enum": [m.value for m in JoinApprovalMode]},
+    },
+}
+_UPDATE_SCHEMA = {
+    "type": "object",
+    "required": ["messaging_product"],
+    "properties": {
+        "messaging_product": {"type": "string", "enum": ["whatsapp"]},
+        "subject": {"type": "string", "minLength": 1, "maxLength": 128},
+        "description": {"type": "string", "maxLength": 2048},
+        "join_approval_mode": {"type": "string", "enum": [m.value for m in JoinApprovalMode]},
+        "profile_picture_file": {"type": "string", "format": "binary"},
+    },
+}
+
+
+@router.post("/{version}/{phone_number_id}/groups", openapi_extra=body_doc(_CREATE_SCHEMA))
+async def create_group(
+    core: CoreDep, business_id: BusinessId, actor: ActorDep, phone_number_id: str, body: RequestBody
+) -> dict[str, Any]:
+    """Create a group with a working invite link; `group_create` webhook follows."""
+    require_whatsapp(body)
+    mode = body.get("join_approval_mode")
+    created = await groups.create_group(
+        core,
+        business_id,
+        phone_number_id,
+        subject=clean_subject(body.get("subject")),
+        description=clean_description(body.get("description") or ""),
+        mode=clean_join_approval_mode(mode) if mode is not None else JoinApprovalMode.AUTO_APPROVE,
+        actor=actor,
+    )
+    return {
+        "messaging_product": "whatsapp",
+        "request_id": created.request_id,
+        "id": created.group_id,
+    }
+
+
+@router.get("/{version}/{phone_number_id}/groups")
+async def list_groups(
+    request: Request,
+    core: CoreDep,
+    business_id: BusinessId,
+    phone_number_id: str,
+    limit: Annotated[int, Query(ge=1, le=1024)] = 25,
+    after: str | None = None,
+    before: str | None = None,
+) -> dict[str, Any]:
+    """The phone number's groups, newest first, with signed cursors."""
+    page = await groups.list_groups(core, business_id, phone_number_id, limit, after, before)
+    return {"data": {"groups": page.items}, "paging": paging(request, page, limit)}
+
+
+@router.get("/{version}/{group_id}")
+async def group_info(
+    core: CoreDep, business_id: BusinessId, group_id: str, fields: str = ""
+) -> dict[str, Any]:
+    """`id` and the asked `fields` only."""
+    names = [f.strip() for f in fields.split(",") if f.strip()]
+    unknown = [
+        n for n in names if n not in groups.GROUP_FIELDS and n not in ("id", "messaging_product")
+    ]
+    if unknown:
+        raise InvalidParameter(
+            f"Tried accessing nonexisting field ({unknown[0]}) on node type (Group)"
+        )
+    return await groups.group_info(core, business_id, group_id, names)
+
+
+@router.post("/{version}/{group_id}", openapi_extra=body_doc(_UPDATE_SCHEMA, multipart=True))
+async def update_group(
+    core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
+) -> dict[str, Any]:
+    """Change subject, description or picture; `group_settings_update` webhook follows."""
+    require_whatsapp(body)
+    subject = optional_str(body, "subject")
+    description = optional_str(body, "description")
+    mode = body.get("join_approval_mode")
+    request_id = await groups.update_group(
+        core,
+        business_id,
+        group_id,
+        actor,
+        subject=clean_subject(subject) if subject is not None else None,
+        description=clean_description(description) if description is not None else None,
+        picture=await _picture(body),
+        join_approval_mode=clean_join_approval_mode(mode) if mode is not None else None,
+    )
+    return {"messaging_product": "whatsapp", "request_id": request_id}
+
+
+async def _picture(body: Body) -> Picture | None:
+    upload = body.get("profile_picture_file", body.get("file"))
+    if upload is None:
+        return None
+    if not isinstance(upload, UploadFile):
+        raise InvalidParameter("profile_picture_file must be sent as a multipart file part")
+    return validate_picture(await upload.read())
+
+
+@router.delete("/{version}/{group_id}")
+async def delete_group(
+    core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str
+) -> dict[str, Any]:
+    """Remove every participant and end the group; `group_delete` webhook follows."""
+    request_id = await groups.delete_group(core, business_id, group_id, actor)
+    return {"success": True, "request_id": request_id}

@@ -1,0 +1,89 @@
+"""WIRE.md rows 9-11: pending join requests, approve and reject."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from grouplink.domain import ids
+from grouplink.domain.errors import PartialSuccess
+from grouplink.graph.body import require_whatsapp
+from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
+from grouplink.graph.envelope import error_object
+from grouplink.graph.paging import paging
+from grouplink.services import joins
+
+router = APIRouter(tags=["Join requests"])
+
+_SCHEMA = {
+    "type": "object",
+    "required": ["messaging_product", "join_requests"],
+    "properties": {
+        "messaging_product": {"type": "string", "enum": ["whatsapp"]},
+        "join_requests": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    },
+}
+
+
+@router.get("/{version}/{group_id}/join_requests")
+async def list_join_requests(
+    request: Request,
+    core: CoreDep,
+    business_id: BusinessId,
+    group_id: str,
+    limit: Annotated[int, Query(ge=1, le=1024)] = 25,
+    after: str | None = None,
+    before: str | None = None,
+) -> dict[str, Any]:
+    """Pending requests to join, newest first."""
+    page = await joins.list_requests(core, business_id, group_id, limit, after, before)
+    return {"data": page.items, "paging": paging(request, page, limit)}
+
+
+@router.post("/{version}/{group_id}/join_requests", openapi_extra=body_doc(_SCHEMA))
+async def approve_join_requests(
+    core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
+) -> JSONResponse:
+    """Approve; the people join and a `group_participants_add` webhook follows."""
+    return await _decide(core, business_id, actor, group_id, body, approve=True)
+
+
+@router.delete("/{version}/{group_id}/join_requests", openapi_extra=body_doc(_SCHEMA))
+async def reject_join_requests(
+    core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
+) -> JSONResponse:
+    """Reject; no webhook."""
+    return await _decide(core, business_id, actor, group_id, body, approve=False)
+
+
+async def _decide(
+    core: CoreDep,
+    business_id: str,
+    actor: ActorDep,
+    group_id: str,
+    body: RequestBody,
+    *,
+    approve: bool,
+) -> JSONResponse:
+    require_whatsapp(body)
+    request_ids = joins.clean_request_ids(body.get("join_requests"))
+    decisions = await joins.decide(core, business_id, group_id, request_ids, approve, actor)
+    answer: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "request_id": ids.request_id(),
+        ("approved_join_requests" if approve else "rejected_join_requests"): decisions.done,
+    }
+    if not decisions.failed:
+        return JSONResponse(answer)
+    answer["failed_join_requests"] = [
+        {"join_request_id": request_id, "errors": [error_object(error)]}
+        for request_id, error in decisions.failed
+    ]
+    partial = PartialSuccess(
+        f"{len(decisions.failed)} of {len(request_ids)} join requests could not be "
+        + ("approved" if approve else "rejected")
+    )
+    answer["errors"] = [error_object(partial)]
+    return JSONResponse(answer, status_code=partial.status)

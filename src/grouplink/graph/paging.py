@@ -1,0 +1,25 @@
+"""Graph-style ``paging`` objects with absolute next/previous URLs on this server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from grouplink.services.groups import Page
+
+
+def paging(request: Request, page: Page, limit: int) -> dict[str, Any]:
+    result: dict[str, Any] = {"cursors": {"before": page.before, "after": page.after}}
+    if page.has_previous and page.before:
+        result["previous"] = _url(request, limit, before=page.before)
+    if page.has_next and page.after:
+        result["next"] = _url(request, limit, after=page.after)
+    return result
+
+
+def _url(request: Request, limit: int, **cursor: str) -> str:
+    params = {
+        k: v for k, v in request.query_params.items() if k not in ("after", "before", "limit")
+    }
+    return str(request.url.replace_query_params(**params, limit=limit, **cursor))

@@ -1,0 +1,80 @@
+"""Test helpers for sandboxes and CI: simulated people open links, withdraw, leave.
+
+Enabled by ``GROUPLINK_SANDBOX`` (on in the local profile). Authenticated with
+the business's token; a link or group of another business looks unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header
+
+from grouplink.domain.people import normalize_wa_id
+from grouplink.graph.body import Body
+from grouplink.graph.deps import CoreDep, RequestBody
+from grouplink.services import businesses, joins, participants
+
+_PERSON_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["wa_id"],
+                    "properties": {"wa_id": {"type": "string", "example": "16315551234"}},
+                }
+            }
+        },
+    }
+}
+
+
+async def sandbox_business(
+    core: CoreDep, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+) -> str:
+    return await businesses.authenticate(core, authorization)
+
+
+SandboxBusiness = Annotated[str, Depends(sandbox_business)]
+router = APIRouter(prefix="/sandbox", tags=["Sandbox helpers"])
+
+
+def _wa_id(body: Body) -> str:
+    return normalize_wa_id(body.get("wa_id"))  # type: ignore[arg-type]
+
+
+@router.post("/invites/{code}/join", openapi_extra=_PERSON_BODY)
+async def join(
+    core: CoreDep, business_id: SandboxBusiness, code: str, body: RequestBody
+) -> dict[str, Any]:
+    """A person opens the invite link: `{"status": "joined"}` or `{"status": "requested", ...}`."""
+    outcome = await joins.open_link(core, code, _wa_id(body), "sandbox", business_id=business_id)
+    if outcome.join_request_id is None:
+        return {"status": outcome.status, "group_id": outcome.group_id}
+    return {
+        "status": outcome.status,
+        "group_id": outcome.group_id,
+        "join_request_id": outcome.join_request_id,
+    }
+
+
+@router.post("/invites/{code}/cancel", openapi_extra=_PERSON_BODY)
+async def cancel(
+    core: CoreDep, business_id: SandboxBusiness, code: str, body: RequestBody
+) -> dict[str, Any]:
+    """The person withdraws their pending request to join."""
+    request_id = await joins.cancel_request(
+        core, code, _wa_id(body), "sandbox", business_id=business_id
+    )
+    return {"status": "cancelled", "join_request_id": request_id}
+
+
+@router.post("/groups/{group_id}/leave", openapi_extra=_PERSON_BODY)
+async def leave(
+    core: CoreDep, business_id: SandboxBusiness, group_id: str, body: RequestBody
+) -> dict[str, Any]:
+    """A participant leaves the group (they may join again by link)."""
+    await participants.leave_group(core, business_id, group_id, _wa_id(body), "sandbox")
+    return {"status": "left"}

@@ -1,0 +1,149 @@
+"""What every request goes through, whatever its door: a trace id, a log line,
+a body size limit, and errors rendered in the Graph envelope."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from grouplink.domain import ids
+from grouplink.domain.errors import (
+    DomainError,
+    InvalidParameter,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    UnknownError,
+)
+from grouplink.graph.envelope import error_body, error_response, trace_id
+
+log = structlog.get_logger("grouplink.http")
+
+
+class RequestContext:
+    """Pure ASGI middleware: fbtrace_id, access log line, body size limit."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = trace_id.set(ids.base62(23))
+        started = time.perf_counter()
+        status = 500
+        started_response = False
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status, started_response
+            if message["type"] == "http.response.start":
+                status, started_response = message["status"], True
+            await send(message)
+
+        try:
+            declared = _content_length(scope)
+            if declared is not None and declared > self.max_body_bytes:
+                await _send_json(send_with_status, self._too_large())
+                return
+            await self.app(scope, self._limited(receive), send_with_status)
+        except Exception:
+            # A fault no handler took: log it with its trace id, answer in the envelope.
+            log.exception("unhandled", fbtrace_id=trace_id.get())
+            if not started_response:
+                await _send_json(
+                    send_with_status,
+                    UnknownError("An unexpected error occurred; quote the fbtrace_id"),
+                )
+        finally:
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 2),
+                fbtrace_id=trace_id.get(),
+            )
+            trace_id.reset(token)
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The request body is larger than {self.max_body_bytes} bytes")
+
+    def _limited(self, receive: Receive) -> Receive:
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body_bytes:
+                    raise self._too_large()
+            return message
+
+        return limited_receive
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _send_json(send: Send, error: DomainError) -> None:
+    response = JSONResponse(error_body(error), status_code=error.status)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": response.raw_headers,
+        }
+    )
+    await send({"type": "http.response.body", "body": response.body})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every non-2xx answer in the Graph envelope; FastAPI's {"detail": ...} never leaks.
+
+    Faults that no handler takes are answered by :class:`RequestContext`.
+    """
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(InvalidParameter(_describe(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:
+            error: DomainError = MethodNotAllowed(
+                f"Unsupported {request.method.lower()} request on {request.url.path}"
+            )
+        elif exc.status_code == 404:
+            error = NotFound(f"Unknown path components: {request.url.path}")
+        else:
+            error = InvalidParameter(str(exc.detail))
+        return error_response(error)
+
+
+def _describe(errors: Any) -> str:
+    parts = []
+    for error in errors:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body"))
+        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    return "; ".join(parts) or "Invalid parameter"

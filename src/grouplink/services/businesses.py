@@ -1,0 +1,117 @@
+"""Businesses, their phone numbers and their API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from grouplink.domain import ids
+from grouplink.domain.errors import BadToken, InvalidParameter, MissingToken
+from grouplink.services.core import Core
+from grouplink.store.tables import api_tokens, businesses, phone_numbers
+
+
+@dataclass(frozen=True, slots=True)
+class NewBusiness:
+    business_id: str
+    phone_number_id: str
+    display_phone_number: str
+    app_secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewToken:
+    token_id: str
+    token: str  # shown once; only its hash is stored
+
+
+def hash_token(token: str) -> str:
+    # Tokens carry 238 bits of randomness, so a fast hash is enough (no salt, no KDF).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_business(
+    core: Core, name: str, display_phone_number: str | None = None
+) -> NewBusiness:
+    now = core.clock()
+    business_id, number_id = ids.numeric_id(15), ids.numeric_id(15)
+    display = display_phone_number or "1555" + ids.numeric_id(7)
+    secret = ids.app_secret()
+    async with core.db.write() as conn:
+        await conn.execute(
+            sa.insert(businesses).values(
+                id=business_id, name=name, app_secret=secret, created_at=now
+            )
+        )
+        await conn.execute(
+            sa.insert(phone_numbers).values(
+                id=number_id, business_id=business_id, display_phone_number=display, created_at=now
+            )
+        )
+    return NewBusiness(business_id, number_id, display, secret)
+
+
+async def create_token(core: Core, business_id: str, label: str = "") -> NewToken:
+    token, token_id = ids.api_token(), ids.base62(16)
+    async with core.db.write() as conn:
+        exists = sa.select(businesses.c.id).where(businesses.c.id == business_id)
+        if (await conn.execute(exists)).first() is None:
+            raise InvalidParameter(f"No business with id {business_id}")
+        await conn.execute(
+            sa.insert(api_tokens).values(
+                id=token_id,
+                business_id=business_id,
+                token_hash=hash_token(token),
+                label=label,
+                created_at=core.clock(),
+            )
+        )
+    return NewToken(token_id, token)
+
+
+async def revoke_token(core: Core, token_or_id: str) -> bool:
+    """Revoke by the token itself or by its id; False if nothing matched."""
+    async with core.db.write() as conn:
+        result = await conn.execute(
+            sa.update(api_tokens)
+            .where(
+                sa.or_(
+                    api_tokens.c.id == token_or_id,
+                    api_tokens.c.token_hash == hash_token(token_or_id),
+                ),
+                api_tokens.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=core.clock())
+        )
+    return result.rowcount > 0
+
+
+async def authenticate(core: Core, authorization: str | None) -> str:
+    """The business id behind an ``Authorization: Bearer`` header."""
+    if not authorization:
+        raise MissingToken()
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise MissingToken()
+    async with core.db.read() as conn:
+        query = sa.select(api_tokens.c.business_id).where(
+            api_tokens.c.token_hash == hash_token(token), api_tokens.c.revoked_at.is_(None)
+        )
+        business_id = (await conn.execute(query)).scalar_one_or_none()
+    if business_id is None:
+        raise BadToken()
+    return str(business_id)
+
+
+async def rotate_app_secret(core: Core, business_id: str) -> str:
+    secret = ids.app_secret()
+    async with core.db.write() as conn:
+        result = await conn.execute(
+            sa.update(businesses).where(businesses.c.id == business_id).values(app_secret=secret)
+        )
+    if result.rowcount == 0:
+        raise InvalidParameter(f"No business with id {business_id}")
+    return secret

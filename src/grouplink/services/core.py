@@ -1,0 +1,55 @@
+"""What every service needs: the database, the limits, the clock, who acts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from grouplink.store.database import Database
+from grouplink.store.tables import server_state
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_participants: int = 8
+    max_groups_per_number: int = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who does something, and through which door (for the audit log)."""
+
+    label: str  # "business:<id>", "person:<wa_id>", "cli"
+    door: str  # "graph", "sandbox", "web", "cli"
+
+    @classmethod
+    def business(cls, business_id: str, door: str = "graph") -> Actor:
+        return cls(f"business:{business_id}", door)
+
+    @classmethod
+    def person(cls, wa_id: str, door: str) -> Actor:
+        return cls(f"person:{wa_id}", door)
+
+
+@dataclass(slots=True)
+class Core:
+    db: Database
+    link_base: str
+    limits: Limits = field(default_factory=Limits)
+    clock: Callable[[], int] = now_ms
+    secret: bytes = b""
+
+    async def load_secret(self) -> None:
+        async with self.db.read() as conn:
+            query = sa.select(server_state.c.value).where(server_state.c.key == "secret")
+            self.secret = str((await conn.execute(query)).scalar_one()).encode()
+
+    def link_url(self, code: str) -> str:
+        return f"{self.link_base}/{code}"

@@ -1,0 +1,378 @@
+"""Groups: create, list, read, update, delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from grouplink.domain import events, ids
+from grouplink.domain.cursors import decode_cursor, encode_cursor
+from grouplink.domain.errors import GroupLimit, GroupSuspended, GroupUnknown, InvalidParameter
+from grouplink.domain.groups import JoinApprovalMode, LinkManagers
+from grouplink.domain.links import LinkEnd
+from grouplink.domain.picture import Picture
+from grouplink.services.core import Actor, Core
+from grouplink.store import queries
+from grouplink.store.queries import Row
+from grouplink.store.tables import (
+    group_pictures,
+    groups,
+    join_requests,
+    participants,
+    people,
+    phone_numbers,
+)
+
+GROUP_FIELDS = (
+    "subject",
+    "description",
+    "participants",
+    "join_approval_mode",
+    "suspended",
+    "creation_timestamp",
+    "total_participant_count",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedGroup:
+    group_id: str
+    request_id: str
+    invite_link: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    before: str | None
+    after: str | None
+    has_previous: bool
+    has_next: bool
+
+
+async def create_group(
+    core: Core,
+    business_id: str,
+    phone_number_id: str,
+    subject: str,
+    description: str,
+    mode: JoinApprovalMode,
+    actor: Actor,
+) -> CreatedGroup:
+    now, group_id, request_id = core.clock(), ids.group_id(), ids.request_id()
+    async with core.db.write() as conn:
+        await lock_phone_number(conn, business_id, phone_number_id)
+        count = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(groups)
+            .where(groups.c.phone_number_id == phone_number_id, groups.c.deleted_at.is_(None))
+        )
+        if (count or 0) >= core.limits.max_groups_per_number:
+            raise GroupLimit(
+                f"This phone number already has {count} groups; the limit is "
+                f"{core.limits.max_groups_per_number}"
+            )
+        group = (
+            await conn.execute(
+                sa.insert(groups)
+                .values(
+                    id=group_id,
+                    business_id=business_id,
+                    phone_number_id=phone_number_id,
+                    subject=subject,
+                    description=description,
+                    join_approval_mode=mode,
+                    link_managers=LinkManagers.ADMINS,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(groups)
+            )
+        ).one()
+        link = await queries.create_primary_link(conn, group.pk, actor.label, now)
+        invite_link = core.link_url(link.code)
+        await queries.emit(
+            conn,
+            group,
+            events.group_create(group_id, now, request_id, subject, invite_link, mode),
+            now,
+        )
+        await queries.audit(
+            conn,
+            business_id=business_id,
+            actor=actor.label,
+            door=actor.door,
+            action="group.create",
+            now=now,
+            group_pk=group.pk,
+            link_pk=link.pk,
+            subject=subject,
+        )
+    return CreatedGroup(group_id, request_id, invite_link)
+
+
+async def lock_phone_number(conn: AsyncConnection, business_id: str, phone_number_id: str) -> Row:
+    """The business's phone number, locked: group creation on one number is serial."""
+    query = (
+        sa.select(phone_numbers)
+        .where(phone_numbers.c.id == phone_number_id, phone_numbers.c.business_id == business_id)
+        .with_for_update()
+    )
+    number = (await conn.execute(query)).first()
+    if number is None:
+        raise unknown_phone_number(phone_number_id)
+    return number
+
+
+def unknown_phone_number(phone_number_id: str) -> InvalidParameter:
+    return InvalidParameter(
+        f"Object with ID '{phone_number_id}' does not exist, cannot be loaded due to missing "
+        "permissions, or does not support this operation"
+    )
+
+
+async def list_groups(
+    core: Core,
+    business_id: str,
+    phone_number_id: str,
+    limit: int,
+    after: str | None,
+    before: str | None,
+) -> Page:
+    """Newest first, with cursors bound to this phone number's listing."""
+    scope = f"groups:{phone_number_id}"
+    async with core.db.read() as conn:
+        owner = await conn.execute(
+            sa.select(phone_numbers.c.id).where(
+                phone_numbers.c.id == phone_number_id, phone_numbers.c.business_id == business_id
+            )
+        )
+        if owner.first() is None:
+            raise unknown_phone_number(phone_number_id)
+        base = sa.select(groups.c.pk, groups.c.id, groups.c.subject, groups.c.created_at).where(
+            groups.c.phone_number_id == phone_number_id, groups.c.deleted_at.is_(None)
+        )
+        rows = await _page_rows(conn, core.secret, scope, base, groups.c.pk, limit, after, before)
+        items = [
+            {"id": r.id, "subject": r.subject, "created_at": r.created_at // 1000}
+            for r in rows.rows
+        ]
+    return rows.page(core.secret, scope, items)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    rows: list[Row]
+    has_previous: bool
+    has_next: bool
+
+    def page(self, secret: bytes, scope: str, items: list[dict[str, Any]]) -> Page:
+        if not self.rows:
+            return Page(items, None, None, self.has_previous, self.has_next)
+        return Page(
+            items,
+            encode_cursor(secret, scope, self.rows[0].pk),
+            encode_cursor(secret, scope, self.rows[-1].pk),
+            self.has_previous,
+            self.has_next,
+        )
+
+
+async def _page_rows(
+    conn: AsyncConnection,
+    secret: bytes,
+    scope: str,
+    base: sa.Select[Any],
+    pk: sa.ColumnElement[int],
+    limit: int,
+    after: str | None,
+    before: str | None,
+) -> _Rows:
+    """One page of ``base`` in descending ``pk`` order, from signed cursors.
+
+    ``after`` continues past the last item of a page, ``before`` goes back
+    before its first item; a cursor from another listing fails with 131059.
+    """
+    if after is not None and before is not None:
+        raise InvalidParameter("Pass either 'after' or 'before', not both")
+    if before is not None:
+        position = decode_cursor(secret, scope, before)
+        found = list(
+            (
+                await conn.execute(base.where(pk > position).order_by(pk.asc()).limit(limit + 1))
+            ).all()
+        )
+        has_previous = len(found) > limit
+        rows = list(reversed(found[:limit]))
+        return _Rows(rows, has_previous, True)
+    query = base.order_by(pk.desc()).limit(limit + 1)
+    if after is not None:
+        query = query.where(pk < decode_cursor(secret, scope, after))
+    found = list((await conn.execute(query)).all())
+    rows = found[:limit]
+    has_previous = False
+    if after is not None and rows:
+        earlier = await conn.execute(base.where(pk > rows[0].pk).limit(1))
+        has_previous = earlier.first() is not None
+    return _Rows(rows, has_previous, len(found) > limit)
+
+
+page_rows = _page_rows
+
+
+async def group_info(
+    core: Core, business_id: str, group_id: str, fields: list[str]
+) -> dict[str, Any]:
+    async with core.db.read() as conn:
+        group = await queries.find_group(conn, business_id, group_id, lock=False)
+        if group is None:
+            raise GroupUnknown(f"No group with id {group_id}")
+        info: dict[str, Any] = {"messaging_product": "whatsapp", "id": group.id}
+        for name in fields:
+            if name == "subject":
+                info["subject"] = group.subject
+            elif name == "description":
+                info["description"] = group.description
+            elif name == "join_approval_mode":
+                info["join_approval_mode"] = group.join_approval_mode
+            elif name == "suspended":
+                info["suspended"] = bool(group.suspended)
+            elif name == "creation_timestamp":
+                info["creation_timestamp"] = group.created_at // 1000
+            elif name == "total_participant_count":
+                info["total_participant_count"] = group.participant_count
+            elif name == "participants":
+                info["participants"] = await participant_list(conn, group.pk)
+    return info
+
+
+async def participant_list(conn: AsyncConnection, group_pk: int) -> list[dict[str, str]]:
+    query = (
+        sa.select(people.c.user_id, people.c.wa_id)
+        .join(participants, participants.c.person_pk == people.c.pk)
+        .where(participants.c.group_pk == group_pk)
+        .order_by(participants.c.joined_at, people.c.pk)
+    )
+    return [{"user_id": r.user_id, "wa_id": r.wa_id} for r in await conn.execute(query)]
+
+
+async def writable_group(conn: AsyncConnection, business_id: str, group_id: str) -> Row:
+    """The group, locked for this transaction; unknown and suspended groups refuse writes."""
+    group = await queries.find_group(conn, business_id, group_id, lock=True)
+    if group is None:
+        raise GroupUnknown(f"No group with id {group_id}")
+    if group.suspended:
+        raise GroupSuspended("This group is suspended and cannot be changed")
+    return group
+
+
+async def update_group(
+    core: Core,
+    business_id: str,
+    group_id: str,
+    actor: Actor,
+    *,
+    subject: str | None = None,
+    description: str | None = None,
+    picture: Picture | None = None,
+    join_approval_mode: JoinApprovalMode | None = None,
+    link_managers: LinkManagers | None = None,
+) -> str:
+    now, request_id = core.clock(), ids.request_id()
+    values: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
+    if subject is not None:
+        values["subject"] = subject
+        changes["group_subject"] = {"text": subject, "update_successful": True}
+    if description is not None:
+        values["description"] = description
+        changes["group_description"] = {"text": description, "update_successful": True}
+    if picture is not None:
+        values.update(picture_sha256=picture.sha256, picture_mime=picture.mime_type)
+        changes["profile_picture"] = {
+            "mime_type": picture.mime_type,
+            "sha256": picture.sha256,
+            "update_successful": True,
+        }
+    if join_approval_mode is not None:
+        values["join_approval_mode"] = join_approval_mode
+    if link_managers is not None:
+        values["link_managers"] = link_managers
+    if not values:
+        raise InvalidParameter("Nothing to update: pass subject, description or a picture file")
+    async with core.db.write() as conn:
+        group = await writable_group(conn, business_id, group_id)
+        await conn.execute(
+            sa.update(groups).where(groups.c.pk == group.pk).values(updated_at=now, **values)
+        )
+        if picture is not None:
+            await conn.execute(
+                sa.delete(group_pictures).where(group_pictures.c.group_pk == group.pk)
+            )
+            await conn.execute(
+                sa.insert(group_pictures).values(
+                    group_pk=group.pk, mime_type=picture.mime_type, data=picture.data
+                )
+            )
+        if changes:
+            await queries.emit(
+                conn, group, events.settings_update(group.id, now, request_id, changes), now
+            )
+        detail = {k: v for k, v in values.items() if k not in ("picture_sha256", "picture_mime")}
+        await queries.audit(
+            conn,
+            business_id=business_id,
+            actor=actor.label,
+            door=actor.door,
+            action="group.update",
+            now=now,
+            group_pk=group.pk,
+            picture=picture.sha256 if picture else None,
+            **detail,
+        )
+    return request_id
+
+
+async def delete_group(core: Core, business_id: str, group_id: str, actor: Actor) -> str:
+    """Remove every participant, end every link, and retire the group."""
+    now, request_id = core.clock(), ids.request_id()
+    async with core.db.write() as conn:
+        group = await queries.find_group(conn, business_id, group_id, lock=True)
+        if group is None:
+            raise GroupUnknown(f"No group with id {group_id}")
+        await queries.end_links(conn, group.pk, LinkEnd.GROUP_DELETED, actor.label, now)
+        await conn.execute(sa.delete(participants).where(participants.c.group_pk == group.pk))
+        await conn.execute(
+            sa.update(join_requests)
+            .where(join_requests.c.group_pk == group.pk, join_requests.c.state == "pending")
+            .values(state="cancelled", decided_at=now, decided_by=actor.label)
+        )
+        await conn.execute(
+            sa.update(groups)
+            .where(groups.c.pk == group.pk)
+            .values(deleted_at=now, updated_at=now, participant_count=0)
+        )
+        await queries.emit(conn, group, events.group_delete(group.id, now, request_id), now)
+        await queries.audit(
+            conn,
+            business_id=business_id,
+            actor=actor.label,
+            door=actor.door,
+            action="group.delete",
+            now=now,
+            group_pk=group.pk,
+        )
+    return request_id
+
+
+async def group_picture(core: Core, group_pk: int) -> tuple[str, bytes] | None:
+    async with core.db.read() as conn:
+        row = (
+            await conn.execute(
+                sa.select(group_pictures).where(group_pictures.c.group_pk == group_pk)
+            )
+        ).first()
+    return (row.mime_type, row.data) if row else None

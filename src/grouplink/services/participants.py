@@ -1,0 +1,149 @@
+"""Participants leaving or being removed; removal bans them from every link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from grouplink.domain import events, ids
+from grouplink.domain.errors import InvalidParameter, NotParticipant
+from grouplink.domain.people import is_bsuid, normalize_wa_id
+from grouplink.services.core import Actor, Core
+from grouplink.services.groups import writable_group
+from grouplink.store import queries
+from grouplink.store.queries import Row
+from grouplink.store.tables import bans, groups, participants
+
+MAX_PER_CALL = 8
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """A person as the caller named them: ``{"user": phone}`` or ``{"user_id": BSUID}``."""
+
+    input: str
+    wa_id: str | None = None
+    user_id: str | None = None
+
+
+def clean_user_refs(raw: object) -> list[UserRef]:
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_PER_CALL:
+        raise InvalidParameter(f"participants must be a list of 1 to {MAX_PER_CALL} items")
+    refs = []
+    for item in raw:
+        if not isinstance(item, dict) or len(item.keys() & {"user", "user_id"}) != 1:
+            raise InvalidParameter(
+                'Each participant must be {"user": "<phone number>"} or {"user_id": "<BSUID>"}'
+            )
+        if "user_id" in item:
+            value = item["user_id"]
+            if not isinstance(value, str) or not is_bsuid(value):
+                raise InvalidParameter(f"'{value}' is not a business-scoped user id")
+            refs.append(UserRef(value, user_id=value))
+        else:
+            value = item["user"]
+            refs.append(UserRef(str(value), wa_id=normalize_wa_id(str(value))))
+    return refs
+
+
+async def _resolve(conn: AsyncConnection, business_id: str, ref: UserRef) -> Row | None:
+    if ref.user_id is not None:
+        return await queries.find_person_by_user_id(conn, business_id, ref.user_id)
+    assert ref.wa_id is not None
+    return await queries.find_person(conn, business_id, ref.wa_id)
+
+
+async def remove_participants(
+    core: Core, business_id: str, group_id: str, refs: list[UserRef], actor: Actor
+) -> str:
+    """Remove all of them or none; each removed person is banned from the group's links."""
+    now, request_id = core.clock(), ids.request_id()
+    async with core.db.write() as conn:
+        group = await writable_group(conn, business_id, group_id)
+        found: dict[int, tuple[UserRef, Row]] = {}
+        missing = []
+        for ref in refs:
+            person = await _resolve(conn, business_id, ref)
+            if person is None or await queries.participant(conn, group.pk, person.pk) is None:
+                missing.append(ref.input)
+            else:
+                found.setdefault(person.pk, (ref, person))
+        if missing:
+            raise NotParticipant("Not participants of this group: " + ", ".join(missing))
+        removed = [
+            events.person(person.user_id, person.wa_id, input=ref.input)
+            for ref, person in found.values()
+        ]
+        await _drop(conn, group, list(found), now)
+        await conn.execute(
+            sa.insert(bans),
+            [
+                {
+                    "group_pk": group.pk,
+                    "person_pk": pk,
+                    "created_at": now,
+                    "created_by": actor.label,
+                }
+                for pk in found
+            ],
+        )
+        await queries.emit(
+            conn,
+            group,
+            events.participants_remove(group.id, now, removed, "business", request_id),
+            now,
+        )
+        await queries.audit(
+            conn,
+            business_id=business_id,
+            actor=actor.label,
+            door=actor.door,
+            action="participants.remove",
+            now=now,
+            group_pk=group.pk,
+            wa_ids=[p.wa_id for _, p in found.values()],
+        )
+    return request_id
+
+
+async def leave_group(core: Core, business_id: str, group_id: str, wa_id: str, door: str) -> None:
+    """A participant leaves on their own; they may come back through a link."""
+    now = core.clock()
+    async with core.db.write() as conn:
+        group = await writable_group(conn, business_id, group_id)
+        person = await queries.find_person(conn, business_id, wa_id)
+        if person is None or await queries.participant(conn, group.pk, person.pk) is None:
+            raise NotParticipant(f"{wa_id} is not a participant of this group")
+        await _drop(conn, group, [person.pk], now)
+        removed: list[dict[str, Any]] = [events.person(person.user_id, person.wa_id)]
+        await queries.emit(
+            conn,
+            group,
+            events.participants_remove(group.id, now, removed, "participant", None),
+            now,
+        )
+        await queries.audit(
+            conn,
+            business_id=business_id,
+            actor=f"person:{wa_id}",
+            door=door,
+            action="participants.leave",
+            now=now,
+            group_pk=group.pk,
+        )
+
+
+async def _drop(conn: AsyncConnection, group: Row, person_pks: list[int], now: int) -> None:
+    await conn.execute(
+        sa.delete(participants).where(
+            participants.c.group_pk == group.pk, participants.c.person_pk.in_(person_pks)
+        )
+    )
+    await conn.execute(
+        sa.update(groups)
+        .where(groups.c.pk == group.pk)
+        .values(participant_count=groups.c.participant_count - len(person_pks), updated_at=now)
+    )

@@ -1,0 +1,198 @@
+"""Queries shared by several services. Each takes an open connection."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from grouplink.domain import ids
+from grouplink.domain.events import Event
+from grouplink.domain.groups import JoinApprovalMode
+from grouplink.domain.links import LinkEnd, LinkState, LinkView
+from grouplink.domain.people import bsuid
+from grouplink.store.tables import (
+    audit_log,
+    businesses,
+    groups,
+    invite_links,
+    outbox,
+    participants,
+    people,
+    server_state,
+)
+
+Row = sa.Row[Any]
+
+
+async def find_group(
+    conn: AsyncConnection, business_id: str, group_id: str, *, lock: bool
+) -> Row | None:
+    """A live group of this business; with ``lock``, hold its row until commit.
+
+    Every write to a group, its links, participants and requests locks the group
+    row first, so writes to one group are serial and invariants (capacity,
+    revoked links, decided requests) hold under any concurrency.
+    """
+    query = sa.select(groups).where(
+        groups.c.id == group_id,
+        groups.c.business_id == business_id,
+        groups.c.deleted_at.is_(None),
+    )
+    if lock:
+        query = query.with_for_update()
+    return (await conn.execute(query)).first()
+
+
+async def lock_group_pk(conn: AsyncConnection, group_pk: int) -> Row:
+    query = sa.select(groups).where(groups.c.pk == group_pk).with_for_update()
+    return (await conn.execute(query)).one()
+
+
+async def find_link(conn: AsyncConnection, code: str) -> Row | None:
+    return (await conn.execute(sa.select(invite_links).where(invite_links.c.code == code))).first()
+
+
+def link_view(link: Row) -> LinkView:
+    return LinkView(
+        state=LinkState(link.state),
+        end_reason=LinkEnd(link.end_reason) if link.end_reason else None,
+        expires_at=link.expires_at,
+        use_limit=link.use_limit,
+        use_count=link.use_count,
+        approval_mode=JoinApprovalMode(link.approval_mode) if link.approval_mode else None,
+    )
+
+
+async def primary_link(conn: AsyncConnection, group_pk: int) -> Row | None:
+    query = sa.select(invite_links).where(
+        invite_links.c.group_pk == group_pk,
+        invite_links.c.is_primary.is_(True),
+        invite_links.c.state == LinkState.ACTIVE,
+    )
+    return (await conn.execute(query)).first()
+
+
+async def create_primary_link(conn: AsyncConnection, group_pk: int, actor: str, now: int) -> Row:
+    values = {
+        "group_pk": group_pk,
+        "code": ids.invite_code(),
+        "is_primary": True,
+        "state": LinkState.ACTIVE,
+        "created_by": actor,
+        "created_at": now,
+    }
+    result = await conn.execute(sa.insert(invite_links).values(values).returning(invite_links))
+    link: Row = result.one()
+    return link
+
+
+async def end_links(
+    conn: AsyncConnection, group_pk: int, reason: LinkEnd, actor: str, now: int
+) -> None:
+    """Revoke every working link of a group at once."""
+    await conn.execute(
+        sa.update(invite_links)
+        .where(invite_links.c.group_pk == group_pk, invite_links.c.state == LinkState.ACTIVE)
+        .values(state=LinkState.REVOKED, end_reason=reason, ended_at=now, ended_by=actor)
+    )
+
+
+async def business_secret(conn: AsyncConnection, business_id: str) -> str:
+    query = sa.select(businesses.c.app_secret).where(businesses.c.id == business_id)
+    return str((await conn.execute(query)).scalar_one())
+
+
+async def find_person(conn: AsyncConnection, business_id: str, wa_id: str) -> Row | None:
+    query = sa.select(people).where(people.c.business_id == business_id, people.c.wa_id == wa_id)
+    return (await conn.execute(query)).first()
+
+
+async def find_person_by_user_id(
+    conn: AsyncConnection, business_id: str, user_id: str
+) -> Row | None:
+    query = sa.select(people).where(
+        people.c.business_id == business_id, people.c.user_id == user_id
+    )
+    return (await conn.execute(query)).first()
+
+
+async def ensure_person(conn: AsyncConnection, business_id: str, wa_id: str, now: int) -> Row:
+    found = await find_person(conn, business_id, wa_id)
+    if found is not None:
+        return found
+    # Derived from the business's people-id secret (not the webhook secret, which rotates).
+    user_id = bsuid(await people_secret(conn, business_id), wa_id)
+    values = {"business_id": business_id, "wa_id": wa_id, "user_id": user_id, "created_at": now}
+    # Two groups of one business may meet a new person at the same moment.
+    insert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(people)
+    await conn.execute(insert.values(values).on_conflict_do_nothing())
+    person = await find_person(conn, business_id, wa_id)
+    assert person is not None
+    return person
+
+
+async def people_secret(conn: AsyncConnection, business_id: str) -> str:
+    # The business id never changes and the server secret is private: together
+    # they give every business its own stable BSUID space.
+    return business_id + ":" + await server_secret(conn)
+
+
+async def server_secret(conn: AsyncConnection) -> str:
+    query = sa.select(server_state.c.value).where(server_state.c.key == "secret")
+    value = (await conn.execute(query)).scalar_one_or_none()
+    if value is None:
+        raise RuntimeError("server secret missing: run `grouplink migrate`")
+    return str(value)
+
+
+async def participant(conn: AsyncConnection, group_pk: int, person_pk: int) -> Row | None:
+    query = sa.select(participants).where(
+        participants.c.group_pk == group_pk, participants.c.person_pk == person_pk
+    )
+    return (await conn.execute(query)).first()
+
+
+async def emit(conn: AsyncConnection, group: Row, event: Event, now: int) -> None:
+    """Write a webhook event to the outbox, inside the caller's transaction."""
+    await conn.execute(
+        sa.insert(outbox).values(
+            id=ids.event_id(),
+            business_id=group.business_id,
+            phone_number_id=group.phone_number_id,
+            field=event.field,
+            payload=json.dumps(event.body, separators=(",", ":")),
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+async def audit(
+    conn: AsyncConnection,
+    *,
+    business_id: str,
+    actor: str,
+    door: str,
+    action: str,
+    now: int,
+    group_pk: int | None = None,
+    link_pk: int | None = None,
+    **detail: Any,
+) -> None:
+    await conn.execute(
+        sa.insert(audit_log).values(
+            business_id=business_id,
+            group_pk=group_pk,
+            link_pk=link_pk,
+            actor=actor,
+            door=door,
+            action=action,
+            detail=json.dumps(detail, separators=(",", ":")),
+            created_at=now,
+        )
+    )

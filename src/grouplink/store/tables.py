@@ -1,0 +1,186 @@
+"""The schema, one for SQLite and PostgreSQL. All times are unix milliseconds.
+
+Tables with a public string ``id`` also have an integer ``pk``: joins and
+pagination use the integer, the wire shows the string.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+Time = sa.BigInteger
+PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # INTEGER PRIMARY KEY is SQLite's rowid
+
+server_state = sa.Table(
+    "server_state",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+businesses = sa.Table(
+    "businesses",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("app_secret", sa.String(64), nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("label", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("revoked_at", Time),
+)
+
+phone_numbers = sa.Table(
+    "phone_numbers",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False, index=True),
+    sa.Column("display_phone_number", sa.String(32), nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+)
+
+groups = sa.Table(
+    "groups",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(32), nullable=False, unique=True),
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
+    sa.Column("phone_number_id", sa.ForeignKey("phone_numbers.id"), nullable=False),
+    sa.Column("subject", sa.String(128), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("join_approval_mode", sa.String(32), nullable=False),
+    sa.Column("link_managers", sa.String(16), nullable=False, server_default="admins"),
+    sa.Column("suspended", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("participant_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("picture_sha256", sa.String(64)),
+    sa.Column("picture_mime", sa.String(32)),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.Column("deleted_at", Time),
+    sa.Index("ix_groups_listing", "phone_number_id", "deleted_at", "pk"),
+)
+
+group_pictures = sa.Table(
+    "group_pictures",
+    metadata,
+    sa.Column("group_pk", sa.ForeignKey("groups.pk"), primary_key=True),
+    sa.Column("mime_type", sa.String(32), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+invite_links = sa.Table(
+    "invite_links",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("group_pk", sa.ForeignKey("groups.pk"), nullable=False),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("is_primary", sa.Boolean, nullable=False),
+    sa.Column("name", sa.String(100), nullable=False, server_default=""),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("approval_mode", sa.String(32)),  # None: the group's rule applies
+    sa.Column("expires_at", Time),
+    sa.Column("use_limit", sa.Integer),
+    sa.Column("use_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("ended_at", Time),
+    sa.Column("ended_by", sa.String(64)),
+    sa.Column("end_reason", sa.String(16)),
+    sa.Index("ix_invite_links_group_state", "group_pk", "state"),
+)
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
+    sa.Column("wa_id", sa.String(16), nullable=False),
+    sa.Column("user_id", sa.String(48), nullable=False, unique=True),
+    sa.Column("created_at", Time, nullable=False),
+    sa.UniqueConstraint("business_id", "wa_id"),
+)
+
+participants = sa.Table(
+    "participants",
+    metadata,
+    sa.Column("group_pk", sa.ForeignKey("groups.pk"), primary_key=True),
+    sa.Column("person_pk", sa.ForeignKey("people.pk"), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("link_pk", sa.ForeignKey("invite_links.pk")),
+    sa.Column("joined_at", Time, nullable=False),
+)
+
+join_requests = sa.Table(
+    "join_requests",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(32), nullable=False, unique=True),
+    sa.Column("group_pk", sa.ForeignKey("groups.pk"), nullable=False),
+    sa.Column("person_pk", sa.ForeignKey("people.pk"), nullable=False),
+    sa.Column("link_pk", sa.ForeignKey("invite_links.pk"), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("decided_at", Time),
+    sa.Column("decided_by", sa.String(64)),
+    sa.Index("ix_join_requests_listing", "group_pk", "state", "pk"),
+)
+
+bans = sa.Table(
+    "bans",
+    metadata,
+    sa.Column("group_pk", sa.ForeignKey("groups.pk"), primary_key=True),
+    sa.Column("person_pk", sa.ForeignKey("people.pk"), primary_key=True),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(32), nullable=False, unique=True),  # kept across retries
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
+    sa.Column("phone_number_id", sa.String(32), nullable=False),
+    sa.Column("field", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),  # one item of value.groups, as JSON
+    sa.Column("state", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("next_attempt_at", Time, nullable=False),
+    sa.Column("lease_until", Time),
+    sa.Column("delivered_at", Time),
+    sa.Index("ix_outbox_due", "state", "next_attempt_at"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("business_id", sa.String(32), nullable=False),
+    sa.Column("group_pk", sa.BigInteger),
+    sa.Column("link_pk", sa.BigInteger),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("door", sa.String(16), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Index("ix_audit_log_group", "group_pk", "pk"),
+)

@@ -1,0 +1,131 @@
+"""Shared fixtures: a real grouplink server per database backend.
+
+Every test that takes ``server`` runs twice: on an SQLite file and on
+PostgreSQL. The server is a real ``grouplink serve`` process with two workers,
+so requests cross processes as in production. Each test makes its own business
+(``biz``), and tenants are isolated, so tests share one database per backend.
+
+PostgreSQL comes from ``GROUPLINK_TEST_POSTGRES_URL`` (default: the local
+server, trust auth). Outside CI a missing PostgreSQL skips its half of the
+suite; in CI (``CI=true``) it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import Business, make_business, postgres_test_url
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Server:
+    backend: str
+    base_url: str  # http://127.0.0.1:PORT
+    database_url: str
+    env: dict[str, str]
+
+    @property
+    def graph(self) -> str:
+        return self.base_url + "/v23.0"
+
+
+def start_server(
+    database_url: str, data_dir: Path, workers: int = 2, **settings: str
+) -> tuple[subprocess.Popen[bytes], Server]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "GROUPLINK_DATABASE_URL": database_url,
+        "GROUPLINK_DATA_DIR": str(data_dir),
+        "GROUPLINK_PORT": str(port),
+        "GROUPLINK_LOG_LEVEL": "warning",
+        **{f"GROUPLINK_{k.upper()}": v for k, v in settings.items()},
+    }
+    log = open(data_dir / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "grouplink", "serve", "--workers", str(workers)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"grouplink serve exited: {(data_dir / f'server-{port}.log').read_text()}"
+            )
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("grouplink serve did not start in 30 s")
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    return proc, Server(backend, base, database_url, env)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None]:
+    sqlite_dir = tmp_path_factory.mktemp("sqlite")
+    return {
+        "sqlite": f"sqlite:///{sqlite_dir}/grouplink.db",
+        "postgresql": postgres_test_url("grouplink_test", required=IN_CI),
+    }
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest,
+    database_urls: dict[str, str | None],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Server]:
+    url = database_urls[request.param]
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable (set GROUPLINK_TEST_POSTGRES_URL); CI runs it")
+    proc, srv = start_server(url, tmp_path_factory.mktemp(f"data-{request.param}"))
+    yield srv
+    stop_server(proc)
+
+
+@pytest.fixture
+def biz(server: Server) -> Business:
+    """A fresh business with one phone number and a token, on the test's server."""
+    return make_business(server.database_url, server.graph)
+
+
+@pytest.fixture
+def api(biz: Business) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        base_url=biz.graph, headers={"Authorization": f"Bearer {biz.token}"}, timeout=30
+    ) as client:
+        yield client

@@ -1,0 +1,102 @@
+"""Helpers for tests: businesses made in the test database, common API steps."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from grouplink.services import businesses
+from grouplink.services.core import Core
+from grouplink.settings import normalize_database_url
+from grouplink.store.database import Database
+from grouplink.store.migrate import migrate
+
+
+@dataclass(frozen=True)
+class Business:
+    business_id: str
+    phone_number_id: str
+    token: str
+    app_secret: str
+    graph: str  # base URL with version: http://127.0.0.1:PORT/v23.0
+
+    @property
+    def root(self) -> str:
+        return self.graph.rsplit("/", 1)[0]
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_business(database_url: str, graph: str) -> Business:
+    async def run() -> Business:
+        db = Database(normalize_database_url(database_url), pool_size=1)
+        try:
+            core = Core(db=db, link_base="")
+            made = await businesses.create_business(core, "Test business")
+            tok = await businesses.create_token(core, made.business_id, "test")
+            return Business(
+                made.business_id, made.phone_number_id, tok.token, made.app_secret, graph
+            )
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def postgres_test_url(name: str, *, required: bool) -> str | None:
+    """A fresh, migrated PostgreSQL database called ``name``; None if there is no server."""
+    admin_url = os.environ.get(
+        "GROUPLINK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+
+    async def run() -> str:
+        admin = sa.engine.make_url(normalize_database_url(admin_url))
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        finally:
+            await engine.dispose()
+        url = admin.set(database=name).render_as_string(hide_password=False)
+        db = Database(url, pool_size=1)
+        try:
+            await migrate(db)
+        finally:
+            await db.dispose()
+        return url
+
+    try:
+        return asyncio.run(run())
+    except (OSError, ConnectionError) as exc:
+        if required:
+            raise RuntimeError(f"PostgreSQL is required in CI but not reachable: {exc}") from exc
+        return None
+
+
+def create_group(api: httpx.Client, biz: Business, **fields: Any) -> dict[str, Any]:
+    """Create a group; returns {"id", "request_id", "invite_link", "code"}."""
+    body = {"messaging_product": "whatsapp", "subject": "Test group", **fields}
+    created = api.post(f"/{biz.phone_number_id}/groups", json=body)
+    assert created.status_code == 200, created.text
+    group = created.json()
+    link = api.get(f"/{group['id']}/invite_link").json()["invite_link"]
+    return {**group, "invite_link": link, "code": link.rsplit("/", 1)[1]}
+
+
+def join(biz: Business, code: str, wa_id: str) -> httpx.Response:
+    return httpx.post(
+        f"{biz.root}/sandbox/invites/{code}/join",
+        json={"wa_id": wa_id},
+        headers=biz.auth,
+        timeout=30,
+    )
