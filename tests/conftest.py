@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import Business, make_business, postgres_test_url
+from tests.support import Business, drop_postgres_database, make_business, postgres_test_url
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgresql"]
@@ -95,12 +95,14 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None]:
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str | None]]:
     sqlite_dir = tmp_path_factory.mktemp("sqlite")
-    return {
-        "sqlite": f"sqlite:///{sqlite_dir}/grouplink.db",
-        "postgresql": postgres_test_url("grouplink_test", required=IN_CI),
-    }
+    # One database per test session, so parallel runs on one machine never collide.
+    pg_name = f"grouplink_test_{os.getpid()}"
+    pg_url = postgres_test_url(pg_name, required=IN_CI)
+    yield {"sqlite": f"sqlite:///{sqlite_dir}/grouplink.db", "postgresql": pg_url}
+    if pg_url is not None:
+        drop_postgres_database(pg_name)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from grouplink.services import businesses
 from grouplink.services.core import Core
@@ -50,24 +51,33 @@ def make_business(database_url: str, graph: str) -> Business:
     return asyncio.run(run())
 
 
-def postgres_test_url(name: str, *, required: bool) -> str | None:
-    """A fresh, migrated PostgreSQL database called ``name``; None if there is no server."""
-    admin_url = os.environ.get(
+def _admin_url() -> sa.URL:
+    url = os.environ.get(
         "GROUPLINK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
+    return sa.engine.make_url(normalize_database_url(url))
+
+
+async def _admin(*statements: str) -> None:
+    engine = create_async_engine(_admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for statement in statements:
+                await conn.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+def drop_postgres_database(name: str) -> None:
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def postgres_test_url(name: str, *, required: bool) -> str | None:
+    """A fresh, migrated PostgreSQL database called ``name``; None if there is no server."""
 
     async def run() -> str:
-        admin = sa.engine.make_url(normalize_database_url(admin_url))
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        finally:
-            await engine.dispose()
-        url = admin.set(database=name).render_as_string(hide_password=False)
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+        url = _admin_url().set(database=name).render_as_string(hide_password=False)
         db = Database(url, pool_size=1)
         try:
             await migrate(db)
