@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from grouplink.domain.errors import DomainError
 from grouplink.settings import Settings
 
 T = TypeVar("T")
@@ -29,7 +30,10 @@ def _with_core(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
         finally:
             await core.db.dispose()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except DomainError as error:
+        raise click.ClickException(error.details) from None
 
 
 @click.group()
