@@ -68,7 +68,7 @@ def start_server(
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(
@@ -81,7 +81,7 @@ def start_server(
             time.sleep(0.1)
     else:
         proc.kill()
-        raise RuntimeError("grouplink serve did not start in 30 s")
+        raise RuntimeError("grouplink serve did not start in 90 s")
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     return proc, Server(backend, base, database_url, env)
 

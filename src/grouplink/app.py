@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from grouplink import __version__
-from grouplink.graph import groups, join_requests, links, participants, sandbox
+from grouplink.graph import groups, join_requests, links, participants, sandbox, subscriptions
 from grouplink.http import RequestContext, install_error_handlers
 from grouplink.logs import configure_logging
 from grouplink.services.core import Core, Limits
 from grouplink.settings import Settings
 from grouplink.store.database import Database
 from grouplink.store.migrate import migrate
+from grouplink.webhooks.dispatcher import Dispatcher
 
 DESCRIPTION = """
 Self-hosted group invite links, wire-compatible with the WhatsApp Cloud API
@@ -38,7 +40,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await migrate(core.db)
         await core.load_secret()
+        dispatcher = None
+        if settings.dispatcher == "inline":
+            dispatcher = Dispatcher(core, settings.dispatch_settings())
+            running = asyncio.create_task(dispatcher.run())
         yield
+        if dispatcher is not None:
+            dispatcher.stop()
+            await running
         await core.db.dispose()
 
     app = FastAPI(
@@ -59,6 +68,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.sandbox_enabled:
         app.include_router(sandbox.router)
     # Specific paths before the catch-all /{version}/{group_id}.
-    for router in (links.router, join_requests.router, participants.router, groups.router):
+    for router in (
+        links.router,
+        join_requests.router,
+        participants.router,
+        subscriptions.router,
+        groups.router,
+    ):
         app.include_router(router)
     return app

@@ -144,6 +144,132 @@ def demo(as_json: bool, name: str) -> None:
         click.echo(f"{key:22} {value}")
 
 
+@main.command()
+@click.option("--name", default=None, help="Worker name in logs and attempt records.")
+def worker(name: str | None) -> None:
+    """Deliver webhooks from the outbox until SIGTERM (run any number of these).
+
+    Set GROUPLINK_DISPATCHER=off on the servers when workers deliver instead.
+    """
+    import signal
+
+    from grouplink.logs import configure_logging
+    from grouplink.webhooks.dispatcher import Dispatcher
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+
+    async def run(core: Any) -> None:
+        dispatcher = Dispatcher(core, settings.dispatch_settings(), name)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, dispatcher.stop)
+        click.echo(f"worker {dispatcher.name} delivering webhooks", err=True)
+        await dispatcher.run()
+        click.echo(f"worker {dispatcher.name} stopped", err=True)
+
+    _with_core(settings, run)
+
+
+@main.group()
+def webhooks() -> None:
+    """Webhook subscriptions and deliveries of a business."""
+
+
+@webhooks.command("subscribe")
+@click.argument("business_id")
+@click.argument("callback_url")
+@click.option("--verify-token", required=True, help="Echoed back in the hub.challenge handshake.")
+@click.option(
+    "--fields",
+    default="group_lifecycle_update,group_participants_update,group_settings_update,group_status_update",
+    show_default=True,
+)
+def webhooks_subscribe(business_id: str, callback_url: str, verify_token: str, fields: str) -> None:
+    """Verify CALLBACK_URL with the handshake, then subscribe it."""
+    from grouplink.domain.webhooks import clean_fields
+    from grouplink.services import subscriptions
+    from grouplink.services.core import Actor
+
+    settings = Settings()
+
+    async def run(core: Any) -> None:
+        if not await subscriptions.business_exists(core, business_id):
+            raise click.ClickException(f"No business with id {business_id}")
+        await subscriptions.subscribe(
+            core,
+            business_id,
+            subscriptions.clean_callback_url(callback_url),
+            verify_token,
+            clean_fields(fields),
+            Actor("cli", "cli"),
+            handshake_timeout_s=settings.webhook_timeout_seconds,
+        )
+
+    _with_core(settings, run)
+    click.echo(f"subscribed {callback_url}", err=True)
+
+
+@webhooks.command("list")
+@click.argument("business_id")
+def webhooks_list(business_id: str) -> None:
+    """Print the business's subscriptions as JSON lines."""
+    from grouplink.services import subscriptions
+
+    found = _with_core(Settings(), lambda core: subscriptions.list_subscriptions(core, business_id))
+    for sub in found:
+        click.echo(json.dumps({"callback_url": sub.callback_url, "fields": sub.fields}))
+
+
+@webhooks.command("unsubscribe")
+@click.argument("business_id")
+@click.argument("callback_url", required=False)
+def webhooks_unsubscribe(business_id: str, callback_url: str | None) -> None:
+    """Remove the subscription at CALLBACK_URL, or all of them."""
+    from grouplink.services import subscriptions
+    from grouplink.services.core import Actor
+
+    count = _with_core(
+        Settings(),
+        lambda core: subscriptions.unsubscribe(
+            core, business_id, Actor("cli", "cli"), callback_url=callback_url, fields=None
+        ),
+    )
+    click.echo(f"removed {count} subscription{'s' * (count != 1)}", err=True)
+
+
+@webhooks.command("deliveries")
+@click.argument("business_id")
+@click.option("--state", type=click.Choice(["pending", "delivered", "dead"]), default=None)
+@click.option("--limit", default=100, show_default=True)
+def webhooks_deliveries(business_id: str, state: str | None, limit: int) -> None:
+    """Print recent deliveries with their attempts, as JSON lines."""
+    from grouplink.services import subscriptions
+
+    found = _with_core(
+        Settings(), lambda core: subscriptions.list_deliveries(core, business_id, state, limit)
+    )
+    for delivery in found:
+        click.echo(json.dumps(delivery))
+
+
+@webhooks.command("redeliver")
+@click.argument("business_id")
+@click.option("--event", "event_ids", multiple=True, help="An event id; default: every dead one.")
+def webhooks_redeliver(business_id: str, event_ids: tuple[str, ...]) -> None:
+    """Queue deliveries again: the given events, or every dead-lettered one."""
+    from grouplink.services import subscriptions
+    from grouplink.services.core import Actor
+
+    count = _with_core(
+        Settings(),
+        lambda core: subscriptions.redeliver(
+            core, business_id, Actor("cli", "cli"), list(event_ids) or None
+        ),
+    )
+    click.echo(f"queued {count} deliver{'ies' if count != 1 else 'y'}", err=True)
+
+
 @main.group()
 def secret() -> None:
     """The business's app secret, which signs its webhooks."""

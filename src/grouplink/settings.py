@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from grouplink.webhooks.dispatcher import DispatchSettings
 
 
 class Settings(BaseSettings):
@@ -42,7 +45,37 @@ class Settings(BaseSettings):
     max_groups_per_number: int = Field(default=10_000, ge=1)
     max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
+    dispatcher: Literal["inline", "off"] = Field(
+        default="inline",
+        description="inline: each server process delivers webhooks; off: `grouplink worker` does.",
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_seconds: int = Field(
+        default=3 * 24 * 3600, ge=0, description="How long a failing delivery is retried."
+    )
+    webhook_backoff_base_ms: int = Field(default=1_000, ge=1)
+    webhook_backoff_cap_ms: int = Field(default=3_600_000, ge=1)
+    webhook_lease_seconds: float = Field(
+        default=60.0, gt=0, description="A claimed delivery returns to the queue after this."
+    )
+    webhook_batch: int = Field(default=200, ge=1)
+    webhook_concurrency: int = Field(default=64, ge=1)
+    webhook_poll_seconds: float = Field(default=0.2, gt=0)
     log_level: str = "info"
+
+    def dispatch_settings(self) -> DispatchSettings:
+        from grouplink.webhooks.dispatcher import DispatchSettings
+
+        return DispatchSettings(
+            timeout_s=self.webhook_timeout_seconds,
+            retry_window_ms=self.webhook_retry_seconds * 1000,
+            backoff_base_ms=self.webhook_backoff_base_ms,
+            backoff_cap_ms=self.webhook_backoff_cap_ms,
+            lease_ms=int(self.webhook_lease_seconds * 1000),
+            batch=self.webhook_batch,
+            concurrency=self.webhook_concurrency,
+            idle_poll_s=self.webhook_poll_seconds,
+        )
 
     @property
     def sandbox_enabled(self) -> bool:

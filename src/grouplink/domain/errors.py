@@ -136,3 +136,9 @@ class LinkDead(InvalidParameter):
     def __init__(self, reason: str = "unknown") -> None:
         super().__init__("This invite link was reset or no longer works")
         self.reason = reason
+
+
+class CallbackVerificationFailed(InvalidParameter):
+    """The receiver did not complete Meta's hub.challenge handshake."""
+
+    code, title = 2200, "Callback verification failed"

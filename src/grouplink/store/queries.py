@@ -167,7 +167,6 @@ async def emit(conn: AsyncConnection, group: Row, event: Event, now: int) -> Non
             field=event.field,
             payload=json.dumps(event.body, separators=(",", ":")),
             created_at=now,
-            next_attempt_at=now,
         )
     )
 

@@ -156,18 +156,70 @@ outbox = sa.Table(
     "outbox",
     metadata,
     sa.Column("pk", PK, primary_key=True, autoincrement=True),
-    sa.Column("id", sa.String(32), nullable=False, unique=True),  # kept across retries
+    sa.Column(
+        "id", sa.String(32), nullable=False, unique=True
+    ),  # the event's id, kept across retries
     sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
     sa.Column("phone_number_id", sa.String(32), nullable=False),
     sa.Column("field", sa.String(64), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),  # one item of value.groups, as JSON
-    sa.Column("state", sa.String(16), nullable=False, server_default="pending"),
-    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", Time, nullable=False),
+    # Set once the dispatcher has made one delivery per matching subscription.
+    sa.Column("fanned_out_at", Time),
+    sa.Index("ix_outbox_fan_out", "fanned_out_at", "pk"),
+)
+
+webhook_subscriptions = sa.Table(
+    "webhook_subscriptions",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
+    sa.Column("object", sa.String(64), nullable=False),
+    sa.Column("callback_url", sa.String(2048), nullable=False),
+    sa.Column("verify_token", sa.String(256), nullable=False),
+    sa.Column("fields", sa.Text, nullable=False),  # comma-separated webhook fields
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.UniqueConstraint("business_id", "callback_url"),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("event_pk", sa.ForeignKey("outbox.pk"), nullable=False),
+    sa.Column(
+        "subscription_pk",
+        sa.ForeignKey("webhook_subscriptions.pk", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("state", sa.String(16), nullable=False),  # pending, delivered, dead
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", Time, nullable=False),
-    sa.Column("lease_until", Time),
-    sa.Column("delivered_at", Time),
-    sa.Index("ix_outbox_due", "state", "next_attempt_at"),
+    sa.Column("lease_until", Time),  # a worker holds it until then
+    sa.Column("leased_by", sa.String(64)),
+    sa.Column("window_start", Time, nullable=False),  # retries stop this long after it
+    sa.Column("finished_at", Time),
+    sa.Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+    sa.Index("ix_webhook_deliveries_event", "event_pk"),
+)
+
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column(
+        "delivery_pk",
+        sa.ForeignKey("webhook_deliveries.pk", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("attempted_at", Time, nullable=False),
+    sa.Column("status_code", sa.Integer),  # None: no HTTP answer (refused, timeout)
+    sa.Column("latency_ms", sa.Integer, nullable=False),
+    sa.Column("error", sa.String(500)),
+    sa.Column("response_head", sa.String(500)),  # the first bytes of the answer
+    sa.Column("worker", sa.String(64)),
 )
 
 audit_log = sa.Table(

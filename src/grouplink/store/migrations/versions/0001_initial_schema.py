@@ -81,12 +81,8 @@ def upgrade() -> None:
         sa.Column("phone_number_id", sa.String(length=32), nullable=False),
         sa.Column("field", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("state", sa.String(length=16), server_default="pending", nullable=False),
-        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
-        sa.Column("next_attempt_at", sa.BigInteger(), nullable=False),
-        sa.Column("lease_until", sa.BigInteger(), nullable=True),
-        sa.Column("delivered_at", sa.BigInteger(), nullable=True),
+        sa.Column("fanned_out_at", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["business_id"], ["businesses.id"], name=op.f("fk_outbox_business_id_businesses")
         ),
@@ -94,7 +90,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("id", name=op.f("uq_outbox_id")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_due", ["state", "next_attempt_at"], unique=False)
+        batch_op.create_index("ix_outbox_fan_out", ["fanned_out_at", "pk"], unique=False)
 
     op.create_table(
         "people",
@@ -132,6 +128,33 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "webhook_subscriptions",
+        sa.Column(
+            "pk",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("business_id", sa.String(length=32), nullable=False),
+        sa.Column("object", sa.String(length=64), nullable=False),
+        sa.Column("callback_url", sa.String(length=2048), nullable=False),
+        sa.Column("verify_token", sa.String(length=256), nullable=False),
+        sa.Column("fields", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["business_id"],
+            ["businesses.id"],
+            name=op.f("fk_webhook_subscriptions_business_id_businesses"),
+        ),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_webhook_subscriptions")),
+        sa.UniqueConstraint(
+            "business_id",
+            "callback_url",
+            name=op.f("uq_webhook_subscriptions_business_id_callback_url"),
+        ),
+    )
+    op.create_table(
         "groups",
         sa.Column(
             "pk",
@@ -168,6 +191,42 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_groups_listing", ["phone_number_id", "deleted_at", "pk"], unique=False
         )
+
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column(
+            "pk",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "subscription_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_attempt_at", sa.BigInteger(), nullable=False),
+        sa.Column("lease_until", sa.BigInteger(), nullable=True),
+        sa.Column("leased_by", sa.String(length=64), nullable=True),
+        sa.Column("window_start", sa.BigInteger(), nullable=False),
+        sa.Column("finished_at", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["event_pk"], ["outbox.pk"], name=op.f("fk_webhook_deliveries_event_pk_outbox")
+        ),
+        sa.ForeignKeyConstraint(
+            ["subscription_pk"],
+            ["webhook_subscriptions.pk"],
+            name=op.f("fk_webhook_deliveries_subscription_pk_webhook_subscriptions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_webhook_deliveries")),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_webhook_deliveries_due", ["state", "next_attempt_at"], unique=False
+        )
+        batch_op.create_index("ix_webhook_deliveries_event", ["event_pk"], unique=False)
 
     op.create_table(
         "bans",
@@ -223,6 +282,36 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("invite_links", schema=None) as batch_op:
         batch_op.create_index("ix_invite_links_group_state", ["group_pk", "state"], unique=False)
+
+    op.create_table(
+        "webhook_attempts",
+        sa.Column(
+            "pk",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "delivery_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("attempted_at", sa.BigInteger(), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("latency_ms", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.Column("response_head", sa.String(length=500), nullable=True),
+        sa.Column("worker", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["delivery_pk"],
+            ["webhook_deliveries.pk"],
+            name=op.f("fk_webhook_attempts_delivery_pk_webhook_deliveries"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_webhook_attempts")),
+    )
+    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_attempts_delivery_pk"), ["delivery_pk"], unique=False
+        )
 
     op.create_table(
         "join_requests",
@@ -285,23 +374,33 @@ def downgrade() -> None:
         batch_op.drop_index("ix_join_requests_listing")
 
     op.drop_table("join_requests")
+    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_attempts_delivery_pk"))
+
+    op.drop_table("webhook_attempts")
     with op.batch_alter_table("invite_links", schema=None) as batch_op:
         batch_op.drop_index("ix_invite_links_group_state")
 
     op.drop_table("invite_links")
     op.drop_table("group_pictures")
     op.drop_table("bans")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_deliveries_event")
+        batch_op.drop_index("ix_webhook_deliveries_due")
+
+    op.drop_table("webhook_deliveries")
     with op.batch_alter_table("groups", schema=None) as batch_op:
         batch_op.drop_index("ix_groups_listing")
 
     op.drop_table("groups")
+    op.drop_table("webhook_subscriptions")
     with op.batch_alter_table("phone_numbers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_phone_numbers_business_id"))
 
     op.drop_table("phone_numbers")
     op.drop_table("people")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_due")
+        batch_op.drop_index("ix_outbox_fan_out")
 
     op.drop_table("outbox")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:

@@ -1,0 +1,1 @@
+"""Webhook delivery: the verification handshake, signed POSTs, the outbox dispatcher."""

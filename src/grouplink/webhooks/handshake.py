@@ -1,0 +1,21 @@
+"""Meta's verification handshake: the receiver must echo ``hub.challenge``."""
+
+from __future__ import annotations
+
+import secrets
+
+from grouplink.domain.errors import CallbackVerificationFailed
+from grouplink.webhooks.http_client import new_session, request
+
+
+async def verify_callback(callback_url: str, verify_token: str, timeout_s: float) -> None:
+    challenge = str(secrets.randbelow(10**9) + 10**8)
+    params = {"hub.mode": "subscribe", "hub.challenge": challenge, "hub.verify_token": verify_token}
+    async with new_session(1) as session:
+        answer = await request(session, "GET", callback_url, timeout_s=timeout_s, params=params)
+    if answer.status is None:
+        raise CallbackVerificationFailed(f"Couldn't connect to the callback URL: {answer.error}")
+    if answer.status != 200:
+        raise CallbackVerificationFailed(f"The callback URL answered HTTP {answer.status}")
+    if (answer.head or "").strip() != challenge:
+        raise CallbackVerificationFailed("The callback URL did not echo hub.challenge")
