@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,3 +132,26 @@ def api(biz: Business) -> Iterator[httpx.Client]:
         base_url=biz.graph, headers={"Authorization": f"Bearer {biz.token}"}, timeout=30
     ) as client:
         yield client
+
+
+@contextmanager
+def own_server(backend: str, data_dir: Path, workers: int = 1, **settings: str) -> Iterator[Server]:
+    """A server on a database of its own, for tests whose settings must not meet
+    the shared server's (its dispatchers would deliver their webhooks too)."""
+    if backend == "sqlite":
+        url: str | None = f"sqlite:///{data_dir}/own.db"
+    else:
+        name = f"grouplink_own_{os.getpid()}_{free_port()}"
+        url = postgres_test_url(name, required=True)
+    assert url is not None
+    proc, srv = start_server(url, data_dir, workers=workers, **settings)
+    try:
+        yield srv
+    finally:
+        stop_server(proc)
+        if backend == "postgresql":
+            drop_postgres_database(sa_url_database(url))
+
+
+def sa_url_database(url: str) -> str:
+    return url.rsplit("/", 1)[1]

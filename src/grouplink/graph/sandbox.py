@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Header
 from grouplink.domain.people import normalize_wa_id
 from grouplink.graph.body import Body
 from grouplink.graph.deps import CoreDep, RequestBody
-from grouplink.services import businesses, joins, participants
+from grouplink.services import businesses, groups, joins, participants
+from grouplink.services.core import Actor
 
 _PERSON_BODY = {
     "requestBody": {
@@ -78,3 +79,21 @@ async def leave(
     """A participant leaves the group (they may join again by link)."""
     await participants.leave_group(core, business_id, group_id, _wa_id(body), "sandbox")
     return {"status": "left"}
+
+
+@router.post("/groups/{group_id}/suspend")
+async def suspend(core: CoreDep, business_id: SandboxBusiness, group_id: str) -> dict[str, Any]:
+    """Simulate WhatsApp suspending the group: writes answer 131207, links stop working."""
+    await groups.set_suspended(
+        core, business_id, group_id, True, Actor.business(business_id, "sandbox")
+    )
+    return {"status": "suspended"}
+
+
+@router.post("/groups/{group_id}/unsuspend")
+async def unsuspend(core: CoreDep, business_id: SandboxBusiness, group_id: str) -> dict[str, Any]:
+    """Lift a simulated suspension."""
+    await groups.set_suspended(
+        core, business_id, group_id, False, Actor.business(business_id, "sandbox")
+    )
+    return {"status": "active"}

@@ -368,6 +368,34 @@ async def delete_group(core: Core, business_id: str, group_id: str, actor: Actor
     return request_id
 
 
+async def set_suspended(
+    core: Core, business_id: str, group_id: str, suspended: bool, actor: Actor
+) -> None:
+    """Suspend a group (as WhatsApp does for abuse) or lift it; sandboxes simulate this."""
+    now = core.clock()
+    async with core.db.write() as conn:
+        group = await queries.find_group(conn, business_id, group_id, lock=True)
+        if group is None:
+            raise GroupUnknown(f"No group with id {group_id}")
+        if bool(group.suspended) == suspended:
+            return
+        await conn.execute(
+            sa.update(groups)
+            .where(groups.c.pk == group.pk)
+            .values(suspended=suspended, updated_at=now)
+        )
+        await queries.emit(conn, group, events.status_update(group.id, now, suspended), now)
+        await queries.audit(
+            conn,
+            business_id=business_id,
+            actor=actor.label,
+            door=actor.door,
+            action="group.suspend" if suspended else "group.unsuspend",
+            now=now,
+            group_pk=group.pk,
+        )
+
+
 async def group_picture(core: Core, group_pk: int) -> tuple[str, bytes] | None:
     async with core.db.read() as conn:
         row = (
