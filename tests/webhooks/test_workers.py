@@ -1,0 +1,184 @@
+"""`grouplink worker` processes: many at once deliver each event once, a worker
+killed with SIGKILL loses nothing, SIGTERM gives back what it holds."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from grouplink.settings import normalize_database_url
+from grouplink.store.database import Database
+from grouplink.store.tables import webhook_deliveries
+from tests.conftest import Server, own_server
+from tests.receiver import Receiver
+from tests.support import Business, make_business
+
+ALL = "group_lifecycle_update,group_participants_update,group_settings_update,group_status_update"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    started = Receiver().start()
+    yield started
+    started.stop()
+
+
+def start_worker(srv: Server, tmp: Path, name: str, **settings: str) -> subprocess.Popen[bytes]:
+    env = {**srv.env, **{f"GROUPLINK_{k.upper()}": v for k, v in settings.items()}}
+    log = open(tmp / f"worker-{name}.log", "wb")  # noqa: SIM115 - lives as long as the worker
+    return subprocess.Popen(
+        [sys.executable, "-m", "grouplink", "worker", "--name", name],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def queue_events(srv: Server, receiver: Receiver, count: int) -> tuple[Business, set[str]]:
+    """Subscribe, then make ``count`` groups: one group_create event each."""
+    biz = make_business(srv.database_url, srv.graph)
+    with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30) as api:
+        subscribed = api.post(
+            f"/{biz.business_id}/subscriptions",
+            data={
+                "object": "whatsapp_business_account",
+                "callback_url": receiver.url,
+                "verify_token": receiver.verify_token,
+                "fields": ALL,
+            },
+        )
+        assert subscribed.status_code == 200, subscribed.text
+        ids = set()
+        for n in range(count):
+            made = api.post(
+                f"/{biz.phone_number_id}/groups",
+                json={"messaging_product": "whatsapp", "subject": f"g{n}"},
+            )
+            ids.add(made.json()["id"])
+    return biz, ids
+
+
+def delivered_group_ids(receiver: Receiver) -> list[str]:
+    return [d.event["group_id"] for d in receiver.received()]
+
+
+def leased_count(database_url: str) -> int:
+    async def run() -> int:
+        db = Database(normalize_database_url(database_url), pool_size=1)
+        try:
+            async with db.read() as conn:
+                query = (
+                    sa.select(sa.func.count())
+                    .select_from(webhook_deliveries)
+                    .where(webhook_deliveries.c.leased_by.is_not(None))
+                )
+                return int(await conn.scalar(query) or 0)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def test_several_workers_deliver_each_event_exactly_once(
+    server: Server, tmp_path: Path, receiver: Receiver
+) -> None:
+    # Two workers on both backends; four more on PostgreSQL, the scale-out backend.
+    for workers in [2, 4] if server.backend == "postgresql" else [2]:
+        receiver.deliveries.clear()
+        run_dir = tmp_path / f"{workers}-workers"
+        run_dir.mkdir()
+        with own_server(server.backend, run_dir, dispatcher="off") as srv:
+            _, made = queue_events(srv, receiver, 120)
+            time.sleep(0.5)
+            assert receiver.received() == []  # the server itself does not deliver
+            procs = [
+                start_worker(srv, run_dir, f"w{n}", webhook_batch="10") for n in range(workers)
+            ]
+            try:
+                receiver.wait_for(
+                    lambda ds, made=made: {d.event["group_id"] for d in ds} >= made, 60
+                )
+                time.sleep(1.0)  # let any duplicate arrive before counting
+            finally:
+                stop(procs)
+            counts = Counter(delivered_group_ids(receiver))
+            assert set(counts) == made
+            assert max(counts.values()) == 1, [g for g, n in counts.items() if n > 1]
+            assert all(p.returncode == 0 for p in procs)  # SIGTERM is a clean stop
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(
+    server: Server, tmp_path: Path, receiver: Receiver
+) -> None:
+    with own_server(server.backend, tmp_path, dispatcher="off") as srv:
+        _, made = queue_events(srv, receiver, 30)
+        receiver.delay_s = 0.3  # slow enough that the worker holds a claimed batch
+        doomed = start_worker(
+            srv,
+            tmp_path,
+            "doomed",
+            webhook_lease_seconds="2",
+            webhook_batch="30",
+            webhook_concurrency="4",
+        )
+        receiver.wait_for(lambda ds: len(ds) >= 3, 60)
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(10)
+        assert len(set(delivered_group_ids(receiver))) < len(made)  # it died with work in hand
+        receiver.delay_s = 0
+        heir = start_worker(srv, tmp_path, "heir", webhook_lease_seconds="2")
+        try:
+            receiver.wait_for(lambda ds: {d.event["group_id"] for d in ds} >= made, 60)
+        finally:
+            stop([heir])
+        assert set(delivered_group_ids(receiver)) == made
+
+
+def test_sigterm_finishes_in_flight_work_and_releases_the_rest(
+    server: Server, tmp_path: Path, receiver: Receiver
+) -> None:
+    with own_server(server.backend, tmp_path, dispatcher="off") as srv:
+        _, made = queue_events(srv, receiver, 20)
+        receiver.delay_s = 0.5
+        worker = start_worker(
+            srv,
+            tmp_path,
+            "polite",
+            webhook_lease_seconds="600",
+            webhook_batch="5",
+            webhook_concurrency="5",
+        )
+        receiver.wait_for(lambda ds: len(ds) >= 1, 60)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
+        # Nothing stays leased by the stopped worker, although its lease was 10 minutes.
+        assert leased_count(srv.database_url) == 0
+        receiver.delay_s = 0
+        heir = start_worker(srv, tmp_path, "heir")
+        try:
+            receiver.wait_for(lambda ds: {d.event["group_id"] for d in ds} >= made, 60)
+        finally:
+            stop([heir])
+        counts = Counter(delivered_group_ids(receiver))
+        assert set(counts) == made and max(counts.values()) == 1
