@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from grouplink import __version__
 from grouplink.graph import groups, join_requests, links, participants, sandbox, subscriptions
+from grouplink.graph.openapi import install_openapi
 from grouplink.http import RequestContext, install_error_handlers
 from grouplink.logs import configure_logging
 from grouplink.services.core import Core, Limits
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.core = core
     app.state.settings = settings
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
 
     @app.get("/healthz", tags=["Operations"], include_in_schema=True)

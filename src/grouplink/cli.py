@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
+from pydantic import ValidationError
 
 from grouplink.domain.errors import DomainError
 from grouplink.settings import Settings
@@ -36,6 +37,18 @@ def _with_core(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
         raise click.ClickException(error.details) from None
 
 
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment; a bad value is one clear line, not a traceback."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"GROUPLINK_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in error.errors()
+        )
+        raise click.ClickException(f"bad setting: {problems}") from None
+
+
 @click.group()
 def main() -> None:
     """Self-hosted group invite links, wire-compatible with the WhatsApp Cloud API."""
@@ -52,11 +65,17 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = load_settings(**overrides)
     # Workers are separate processes that read settings from the environment.
     for key, value in overrides.items():
         os.environ[f"GROUPLINK_{key.upper()}"] = str(value)
     _with_core(settings, _noop)
+    if settings.binds_everywhere and not settings.public_url:
+        click.echo(
+            "warning: GROUPLINK_PUBLIC_URL is not set; invite links will say "
+            f"{settings.resolved_public_url}",
+            err=True,
+        )
     click.echo(
         f"grouplink on {settings.resolved_public_url} "
         f"({'SQLite' if 'sqlite' in settings.resolved_database_url else 'PostgreSQL'}, "
@@ -81,7 +100,7 @@ async def _noop(_core: Any) -> None:
 @main.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
-    settings = Settings()
+    settings = load_settings()
     _with_core(settings, _noop)
     click.echo("database is up to date", err=True)
 
@@ -98,7 +117,9 @@ def token_create(business_id: str, label: str) -> None:
     """Make a new token for BUSINESS_ID and print it once."""
     from grouplink.services import businesses
 
-    made = _with_core(Settings(), lambda core: businesses.create_token(core, business_id, label))
+    made = _with_core(
+        load_settings(), lambda core: businesses.create_token(core, business_id, label)
+    )
     click.echo(json.dumps({"token_id": made.token_id, "token": made.token}))
 
 
@@ -108,7 +129,7 @@ def token_revoke(token_or_id: str) -> None:
     """Revoke a token, given the token itself or its id."""
     from grouplink.services import businesses
 
-    if not _with_core(Settings(), lambda core: businesses.revoke_token(core, token_or_id)):
+    if not _with_core(load_settings(), lambda core: businesses.revoke_token(core, token_or_id)):
         click.echo("no such active token", err=True)
         sys.exit(1)
     click.echo("revoked", err=True)
@@ -121,7 +142,7 @@ def demo(as_json: bool, name: str) -> None:
     """Create a fresh business with one phone number and a token."""
     from grouplink.services import businesses
 
-    settings = Settings()
+    settings = load_settings()
 
     async def make(core: Any) -> dict[str, str]:
         made = await businesses.create_business(core, name)
@@ -156,7 +177,7 @@ def worker(name: str | None) -> None:
     from grouplink.logs import configure_logging
     from grouplink.webhooks.dispatcher import Dispatcher
 
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings.log_level)
 
     async def run(core: Any) -> None:
@@ -191,7 +212,7 @@ def webhooks_subscribe(business_id: str, callback_url: str, verify_token: str, f
     from grouplink.services import subscriptions
     from grouplink.services.core import Actor
 
-    settings = Settings()
+    settings = load_settings()
 
     async def run(core: Any) -> None:
         if not await subscriptions.business_exists(core, business_id):
@@ -216,7 +237,9 @@ def webhooks_list(business_id: str) -> None:
     """Print the business's subscriptions as JSON lines."""
     from grouplink.services import subscriptions
 
-    found = _with_core(Settings(), lambda core: subscriptions.list_subscriptions(core, business_id))
+    found = _with_core(
+        load_settings(), lambda core: subscriptions.list_subscriptions(core, business_id)
+    )
     for sub in found:
         click.echo(json.dumps({"callback_url": sub.callback_url, "fields": sub.fields}))
 
@@ -230,7 +253,7 @@ def webhooks_unsubscribe(business_id: str, callback_url: str | None) -> None:
     from grouplink.services.core import Actor
 
     count = _with_core(
-        Settings(),
+        load_settings(),
         lambda core: subscriptions.unsubscribe(
             core, business_id, Actor("cli", "cli"), callback_url=callback_url, fields=None
         ),
@@ -247,7 +270,7 @@ def webhooks_deliveries(business_id: str, state: str | None, limit: int) -> None
     from grouplink.services import subscriptions
 
     found = _with_core(
-        Settings(), lambda core: subscriptions.list_deliveries(core, business_id, state, limit)
+        load_settings(), lambda core: subscriptions.list_deliveries(core, business_id, state, limit)
     )
     for delivery in found:
         click.echo(json.dumps(delivery))
@@ -262,7 +285,7 @@ def webhooks_redeliver(business_id: str, event_ids: tuple[str, ...]) -> None:
     from grouplink.services.core import Actor
 
     count = _with_core(
-        Settings(),
+        load_settings(),
         lambda core: subscriptions.redeliver(
             core, business_id, Actor("cli", "cli"), list(event_ids) or None
         ),
@@ -281,7 +304,9 @@ def secret_rotate(business_id: str) -> None:
     """Make a new app secret for BUSINESS_ID and print it."""
     from grouplink.services import businesses
 
-    click.echo(_with_core(Settings(), lambda core: businesses.rotate_app_secret(core, business_id)))
+    click.echo(
+        _with_core(load_settings(), lambda core: businesses.rotate_app_secret(core, business_id))
+    )
 
 
 if __name__ == "__main__":

@@ -89,7 +89,16 @@ class Settings(BaseSettings):
 
     @property
     def resolved_public_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        # A wildcard bind address is no place to send people: say localhost instead
+        # (`serve` warns that GROUPLINK_PUBLIC_URL should be set).
+        host = "localhost" if self.binds_everywhere else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def binds_everywhere(self) -> bool:
+        return self.host in ("0.0.0.0", "::", "[::]")
 
     @property
     def resolved_link_base(self) -> str:

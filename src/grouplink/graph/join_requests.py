@@ -77,13 +77,18 @@ async def _decide(
     }
     if not decisions.failed:
         return JSONResponse(answer)
+    verb = "approved" if approve else "rejected"
+    if not decisions.done:
+        # Nothing succeeded: a plain error, so clients that only check the status see it.
+        first = decisions.failed[0][1]
+        listed = "; ".join(f"{rid}: {error.details}" for rid, error in decisions.failed)
+        raise type(first)(f"No join request could be {verb}. {listed}")
     answer["failed_join_requests"] = [
         {"join_request_id": request_id, "errors": [error_object(error)]}
         for request_id, error in decisions.failed
     ]
     partial = PartialSuccess(
-        f"{len(decisions.failed)} of {len(request_ids)} join requests could not be "
-        + ("approved" if approve else "rejected")
+        f"{len(decisions.failed)} of {len(request_ids)} join requests could not be {verb}"
     )
     answer["errors"] = [error_object(partial)]
     return JSONResponse(answer, status_code=partial.status)

@@ -19,7 +19,12 @@ def paging(request: Request, page: Page, limit: int) -> dict[str, Any]:
 
 
 def _url(request: Request, limit: int, **cursor: str) -> str:
+    """Absolute and on this server: on GROUPLINK_PUBLIC_URL when it is set (behind a proxy)."""
     params = {
         k: v for k, v in request.query_params.items() if k not in ("after", "before", "limit")
     }
-    return str(request.url.replace_query_params(**params, limit=limit, **cursor))
+    url = request.url.replace_query_params(**params, limit=limit, **cursor)
+    public: str = request.app.state.settings.public_url
+    if public:
+        return f"{public.rstrip('/')}{url.path}?{url.query}"
+    return str(url)

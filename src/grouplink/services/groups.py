@@ -302,7 +302,9 @@ async def update_group(
     if link_managers is not None:
         values["link_managers"] = link_managers
     if not values:
-        raise InvalidParameter("Nothing to update: pass subject, description or a picture file")
+        raise InvalidParameter(
+            "Nothing to update: pass subject, description, join_approval_mode or a picture file"
+        )
     async with core.db.write() as conn:
         group = await writable_group(conn, business_id, group_id)
         await conn.execute(
