@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     webhook_batch: int = Field(default=200, ge=1)
     webhook_concurrency: int = Field(default=64, ge=1)
     webhook_poll_seconds: float = Field(default=0.2, gt=0)
+    webhook_lanes: int = Field(
+        default=4, ge=1, description="Delivery rounds in flight per process."
+    )
     log_level: str = "info"
 
     def dispatch_settings(self) -> DispatchSettings:
@@ -75,6 +78,7 @@ class Settings(BaseSettings):
             batch=self.webhook_batch,
             concurrency=self.webhook_concurrency,
             idle_poll_s=self.webhook_poll_seconds,
+            lanes=self.webhook_lanes,
         )
 
     @property

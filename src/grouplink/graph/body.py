@@ -18,6 +18,30 @@ Body = dict[str, Any]
 
 
 async def read_body(request: Request) -> Body:
+    body = await _read(request)
+    check_text(body)
+    return body
+
+
+def check_text(value: Any) -> None:
+    """Refuse text no database can store the same way: NUL, lone surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidParameter("Text may not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidParameter("Text must be valid Unicode (no lone surrogates)") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key)
+            check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            check_text(item)
+
+
+async def _read(request: Request) -> Body:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
         return await _form(request)

@@ -116,6 +116,8 @@ async def create_group(
 
 async def lock_phone_number(conn: AsyncConnection, business_id: str, phone_number_id: str) -> Row:
     """The business's phone number, locked: group creation on one number is serial."""
+    if not phone_number_id.isdigit():
+        raise unknown_phone_number(phone_number_id)
     query = (
         sa.select(phone_numbers)
         .where(phone_numbers.c.id == phone_number_id, phone_numbers.c.business_id == business_id)
@@ -144,6 +146,8 @@ async def list_groups(
 ) -> Page:
     """Newest first, with cursors bound to this phone number's listing."""
     scope = f"groups:{phone_number_id}"
+    if not phone_number_id.isdigit():
+        raise unknown_phone_number(phone_number_id)
     async with core.db.read() as conn:
         owner = await conn.execute(
             sa.select(phone_numbers.c.id).where(

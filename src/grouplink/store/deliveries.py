@@ -176,6 +176,23 @@ async def record(
             for o, _, _ in outcomes
         ],
     )
+    # The common case, success, is one statement for the whole batch.
+    delivered = [o.delivery_pk for o, state, _ in outcomes if state == DELIVERED]
+    if delivered:
+        await conn.execute(
+            sa.update(webhook_deliveries)
+            .where(webhook_deliveries.c.pk.in_(delivered), webhook_deliveries.c.leased_by == worker)
+            .values(
+                state=DELIVERED,
+                attempts=webhook_deliveries.c.attempts + 1,
+                finished_at=max(o.attempted_at for o, _, _ in outcomes),
+                lease_until=None,
+                leased_by=None,
+            )
+        )
+    others = [(o, state, next_at) for o, state, next_at in outcomes if state != DELIVERED]
+    if not others:
+        return
     statement = (
         sa.update(webhook_deliveries)
         .where(
@@ -200,7 +217,7 @@ async def record(
                 "b_next": next_at if next_at is not None else o.attempted_at,
                 "b_finished": None if state == PENDING else o.attempted_at,
             }
-            for o, state, next_at in outcomes
+            for o, state, next_at in others
         ],
     )
 

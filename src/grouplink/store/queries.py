@@ -38,6 +38,8 @@ async def find_group(
     row first, so writes to one group are serial and invariants (capacity,
     revoked links, decided requests) hold under any concurrency.
     """
+    if not (group_id.isascii() and group_id.isalnum()):
+        return None  # no id has another shape; never hand odd bytes to the database
     query = sa.select(groups).where(
         groups.c.id == group_id,
         groups.c.business_id == business_id,
@@ -54,6 +56,8 @@ async def lock_group_pk(conn: AsyncConnection, group_pk: int) -> Row:
 
 
 async def find_link(conn: AsyncConnection, code: str) -> Row | None:
+    if not ids.is_invite_code(code):
+        return None
     return (await conn.execute(sa.select(invite_links).where(invite_links.c.code == code))).first()
 
 

@@ -40,6 +40,8 @@ class DispatchSettings:
     batch: int = 200
     concurrency: int = 64
     idle_poll_s: float = 0.2
+    # Rounds in flight at once per worker, so database work overlaps with sending.
+    lanes: int = 4
 
 
 def worker_name() -> str:
@@ -64,16 +66,19 @@ class Dispatcher:
 
     async def run(self) -> None:
         async with new_session(self.settings.concurrency) as session:
-            while not self._stopping.is_set():
-                try:
-                    busy = await self.run_once(session)
-                except Exception:
-                    log.exception("dispatch round failed", worker=self.name)
-                    busy = False
-                if not busy:
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.settings.idle_poll_s)
+            await asyncio.gather(*(self._lane(session) for _ in range(self.settings.lanes)))
+
+    async def _lane(self, session: aiohttp.ClientSession) -> None:
+        while not self._stopping.is_set():
+            try:
+                busy = await self.run_once(session)
+            except Exception:
+                log.exception("dispatch round failed", worker=self.name)
+                busy = False
+            if not busy:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.idle_poll_s)
 
     async def run_once(self, session: aiohttp.ClientSession) -> bool:
         """One round; True if there was work (so the next round starts at once)."""
