@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from grouplink.domain.actors import Actor
 from grouplink.store.database import Database
 from grouplink.store.tables import server_state
 
@@ -20,22 +21,6 @@ def now_ms() -> int:
 class Limits:
     max_participants: int = 8
     max_groups_per_number: int = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who does something, and through which door (for the audit log)."""
-
-    label: str  # "business:<id>", "person:<wa_id>", "cli"
-    door: str  # "graph", "sandbox", "web", "cli"
-
-    @classmethod
-    def business(cls, business_id: str, door: str = "graph") -> Actor:
-        return cls(f"business:{business_id}", door)
-
-    @classmethod
-    def person(cls, wa_id: str, door: str) -> Actor:
-        return cls(f"person:{wa_id}", door)
 
 
 @dataclass(slots=True)
@@ -53,3 +38,6 @@ class Core:
 
     def link_url(self, code: str) -> str:
         return f"{self.link_base}/{code}"
+
+
+__all__ = ["Actor", "Core", "Limits", "now_ms"]

@@ -103,8 +103,7 @@ async def create_group(
         await queries.audit(
             conn,
             business_id=business_id,
-            actor=actor.label,
-            door=actor.door,
+            actor=actor,
             action="group.create",
             now=now,
             group_pk=group.pk,
@@ -331,8 +330,7 @@ async def update_group(
         await queries.audit(
             conn,
             business_id=business_id,
-            actor=actor.label,
-            door=actor.door,
+            actor=actor,
             action="group.update",
             now=now,
             group_pk=group.pk,
@@ -365,8 +363,7 @@ async def delete_group(core: Core, business_id: str, group_id: str, actor: Actor
         await queries.audit(
             conn,
             business_id=business_id,
-            actor=actor.label,
-            door=actor.door,
+            actor=actor,
             action="group.delete",
             now=now,
             group_pk=group.pk,
@@ -394,8 +391,7 @@ async def set_suspended(
         await queries.audit(
             conn,
             business_id=business_id,
-            actor=actor.label,
-            door=actor.door,
+            actor=actor,
             action="group.suspend" if suspended else "group.unsuspend",
             now=now,
             group_pk=group.pk,

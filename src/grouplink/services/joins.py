@@ -157,8 +157,7 @@ async def _ask(
     await queries.audit(
         conn,
         business_id=group.business_id,
-        actor=actor.label,
-        door=actor.door,
+        actor=actor,
         action="join_request.create",
         now=now,
         group_pk=group.pk,
@@ -210,8 +209,7 @@ async def _admit(
     await queries.audit(
         conn,
         business_id=group.business_id,
-        actor=actor.label,
-        door=actor.door,
+        actor=actor,
         action="participants.add",
         now=now,
         group_pk=group.pk,
@@ -243,8 +241,7 @@ async def cancel_request(
         await queries.audit(
             conn,
             business_id=group.business_id,
-            actor=f"person:{wa_id}",
-            door=door,
+            actor=Actor.person(wa_id, door),
             action="join_request.cancel",
             now=now,
             group_pk=group.pk,
@@ -350,8 +347,7 @@ async def decide(
             await queries.audit(
                 conn,
                 business_id=business_id,
-                actor=actor.label,
-                door=actor.door,
+                actor=actor,
                 action="join_request.approve" if approve else "join_request.reject",
                 now=now,
                 group_pk=group.pk,

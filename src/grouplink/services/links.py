@@ -32,8 +32,7 @@ async def reset_link(core: Core, business_id: str, group_id: str, actor: Actor) 
         await queries.audit(
             conn,
             business_id=business_id,
-            actor=actor.label,
-            door=actor.door,
+            actor=actor,
             action="link.reset",
             now=now,
             group_pk=group.pk,
@@ -51,8 +50,7 @@ async def delete_link(core: Core, business_id: str, group_id: str, actor: Actor)
         await queries.audit(
             conn,
             business_id=business_id,
-            actor=actor.label,
-            door=actor.door,
+            actor=actor,
             action="link.delete",
             now=now,
             group_pk=group.pk,

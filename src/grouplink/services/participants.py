@@ -99,8 +99,7 @@ async def remove_participants(
         await queries.audit(
             conn,
             business_id=business_id,
-            actor=actor.label,
-            door=actor.door,
+            actor=actor,
             action="participants.remove",
             now=now,
             group_pk=group.pk,
@@ -128,8 +127,7 @@ async def leave_group(core: Core, business_id: str, group_id: str, wa_id: str, d
         await queries.audit(
             conn,
             business_id=business_id,
-            actor=f"person:{wa_id}",
-            door=door,
+            actor=Actor.person(wa_id, door),
             action="participants.leave",
             now=now,
             group_pk=group.pk,

@@ -100,8 +100,7 @@ async def subscribe(
         await queries.audit(
             conn,
             business_id=business_id,
-            actor=actor.label,
-            door=actor.door,
+            actor=actor,
             action="webhook.subscribe",
             now=now,
             callback_url=callback_url,
@@ -164,8 +163,7 @@ async def unsubscribe(
         await queries.audit(
             conn,
             business_id=business_id,
-            actor=actor.label,
-            door=actor.door,
+            actor=actor,
             action="webhook.unsubscribe",
             now=now,
             callback_url=callback_url,
@@ -282,8 +280,7 @@ async def redeliver(core: Core, business_id: str, actor: Actor, event_ids: list[
         await queries.audit(
             conn,
             business_id=business_id,
-            actor=actor.label,
-            door=actor.door,
+            actor=actor,
             action="webhook.redeliver",
             now=now,
             event_ids=event_ids,

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain import ids
+from grouplink.domain.actors import Actor
 from grouplink.domain.events import Event
 from grouplink.domain.groups import JoinApprovalMode
 from grouplink.domain.links import LinkEnd, LinkState, LinkView
@@ -179,8 +180,7 @@ async def audit(
     conn: AsyncConnection,
     *,
     business_id: str,
-    actor: str,
-    door: str,
+    actor: Actor,
     action: str,
     now: int,
     group_pk: int | None = None,
@@ -192,8 +192,8 @@ async def audit(
             business_id=business_id,
             group_pk=group_pk,
             link_pk=link_pk,
-            actor=actor,
-            door=door,
+            actor=actor.label,
+            door=actor.door,
             action=action,
             detail=json.dumps(detail, separators=(",", ":")),
             created_at=now,
