@@ -1,6 +1,8 @@
-"""Load for the receiver's ceiling: POST the same signed-size body as fast as one
-process can with the webhook client stack (aiohttp). ``python -m bench.blast URL SECONDS CONCURRENCY``
-prints the number of answered POSTs."""
+"""Load for the receiver's ceiling, with the webhook client itself.
+
+``python -m bench.blast URL SECONDS CONCURRENCY`` POSTs a body of a webhook's
+size as fast as one process can and prints how many were answered 200.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +10,22 @@ import asyncio
 import sys
 import time
 
-import aiohttp
+from grouplink.webhooks.http_client import Client
 
 BODY = b'{"object":"whatsapp_business_account","entry":[' + b"x" * 420 + b"]}"
+HEADERS = {"Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + "0" * 64}
 
 
 async def blast(url: str, seconds: float, concurrency: int) -> int:
     done = 0
     deadline = time.monotonic() + seconds
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with Client(concurrency) as client:
 
         async def loop() -> None:
             nonlocal done
             while time.monotonic() < deadline:
-                async with session.post(
-                    url, data=BODY, headers={"Content-Type": "application/json"}
-                ) as r:
-                    await r.read()
-                done += 1
+                answer = await client.request("POST", url, body=BODY, headers=HEADERS, timeout_s=10)
+                done += answer.status == 200
 
         await asyncio.gather(*(loop() for _ in range(concurrency)))
     return done

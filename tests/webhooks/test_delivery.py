@@ -207,7 +207,6 @@ def test_a_receiver_down_for_a_while_gets_everything_once_it_is_back(
             subscribe(api, biz, receiver)
             receiver.status = 503  # up for the handshake, then failing
             made = [create_group(api, biz, subject=f"g{n}")["id"] for n in range(5)]
-            deliveries = api.get(f"/{biz.business_id}/webhook_deliveries").json()["data"]
             port = receiver.port
             receiver.stop()  # and then down altogether
             receiver.status = 200
@@ -224,7 +223,6 @@ def test_a_receiver_down_for_a_while_gets_everything_once_it_is_back(
             assert retried["attempt_log"][-1]["status_code"] == 200
             ids = [d.headers["X-Grouplink-Event-Id"] for d in got]
             assert sorted(ids) == sorted(d["event_id"] for d in log)
-            assert deliveries
     receiver.stop()
 
 

@@ -16,7 +16,6 @@ import os
 import socket
 from dataclasses import dataclass
 
-import aiohttp
 import structlog
 
 from grouplink.domain import webhooks
@@ -25,7 +24,7 @@ from grouplink.domain.ids import base62
 from grouplink.services.core import Core
 from grouplink.store import deliveries
 from grouplink.store.deliveries import DEAD, DELIVERED, PENDING, Claimed, Outcome
-from grouplink.webhooks.http_client import new_session, request
+from grouplink.webhooks.http_client import Client
 
 log = structlog.get_logger("grouplink.webhooks")
 
@@ -65,13 +64,13 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self) -> None:
-        async with new_session(self.settings.concurrency) as session:
-            await asyncio.gather(*(self._lane(session) for _ in range(self.settings.lanes)))
+        async with Client(self.settings.concurrency) as client:
+            await asyncio.gather(*(self._lane(client) for _ in range(self.settings.lanes)))
 
-    async def _lane(self, session: aiohttp.ClientSession) -> None:
+    async def _lane(self, client: Client) -> None:
         while not self._stopping.is_set():
             try:
-                busy = await self.run_once(session)
+                busy = await self.run_once(client)
             except Exception:
                 log.exception("dispatch round failed", worker=self.name)
                 busy = False
@@ -80,7 +79,7 @@ class Dispatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.settings.idle_poll_s)
 
-    async def run_once(self, session: aiohttp.ClientSession) -> bool:
+    async def run_once(self, client: Client) -> bool:
         """One round; True if there was work (so the next round starts at once)."""
         now = self.core.clock()
         async with self.core.db.write() as conn:
@@ -91,17 +90,18 @@ class Dispatcher:
             )
         if not claimed:
             return fanned > 0
-        outcomes = await self._send_all(session, claimed)
+        outcomes = await self._send_all(client, claimed)
         async with self.core.db.write() as conn:
             await deliveries.record(conn, self.name, [self._next_step(c, o) for c, o in outcomes])
-            unsent = [c.pk for c in claimed if c.pk not in {o.delivery_pk for _, o in outcomes}]
+            sent = {o.delivery_pk for _, o in outcomes}
+            unsent = [c.pk for c in claimed if c.pk not in sent]
             await deliveries.release(conn, self.name, unsent)
         return True
 
     async def _send_all(
-        self, session: aiohttp.ClientSession, claimed: list[Claimed]
+        self, client: Client, claimed: list[Claimed]
     ) -> list[tuple[Claimed, Outcome]]:
-        tasks = [asyncio.create_task(self._send(session, c)) for c in claimed]
+        tasks = [asyncio.create_task(self._send(client, c)) for c in claimed]
         done: list[tuple[Claimed, Outcome]] = []
         for delivery, task in zip(claimed, tasks, strict=True):
             try:
@@ -110,7 +110,7 @@ class Dispatcher:
                 task.cancel()
         return done
 
-    async def _send(self, session: aiohttp.ClientSession, delivery: Claimed) -> Outcome:
+    async def _send(self, client: Client, delivery: Claimed) -> Outcome:
         body = webhooks.body_bytes(
             envelope(
                 delivery.business_id,
@@ -128,11 +128,10 @@ class Dispatcher:
             "X-Grouplink-Attempt": str(delivery.attempts + 1),
         }
         attempted_at = self.core.clock()
-        answer = await request(
-            session,
+        answer = await client.request(
             "POST",
             delivery.callback_url,
-            data=body,
+            body=body,
             headers=headers,
             timeout_s=self.settings.timeout_s,
         )

@@ -5,14 +5,14 @@ from __future__ import annotations
 import secrets
 
 from grouplink.domain.errors import CallbackVerificationFailed
-from grouplink.webhooks.http_client import new_session, request
+from grouplink.webhooks.http_client import Client
 
 
 async def verify_callback(callback_url: str, verify_token: str, timeout_s: float) -> None:
     challenge = str(secrets.randbelow(10**9) + 10**8)
     params = {"hub.mode": "subscribe", "hub.challenge": challenge, "hub.verify_token": verify_token}
-    async with new_session(1) as session:
-        answer = await request(session, "GET", callback_url, timeout_s=timeout_s, params=params)
+    async with Client(1) as client:
+        answer = await client.request("GET", callback_url, timeout_s=timeout_s, params=params)
     if answer.status is None:
         raise CallbackVerificationFailed(f"Couldn't connect to the callback URL: {answer.error}")
     if answer.status != 200:
