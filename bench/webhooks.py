@@ -36,7 +36,7 @@ from grouplink.store.migrate import migrate
 from grouplink.store.tables import outbox, webhook_attempts, webhook_deliveries
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "grouplink_bench_webhooks"
+DB_NAME = os.environ.get("GROUPLINK_BENCH_DATABASE", "grouplink_bench_webhooks")
 
 
 def free_port() -> int:
