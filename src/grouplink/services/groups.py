@@ -158,7 +158,7 @@ async def list_groups(
         base = sa.select(groups.c.pk, groups.c.id, groups.c.subject, groups.c.created_at).where(
             groups.c.phone_number_id == phone_number_id, groups.c.deleted_at.is_(None)
         )
-        rows = await _page_rows(conn, core.secret, scope, base, groups.c.pk, limit, after, before)
+        rows = await page_rows(conn, core.secret, scope, base, groups.c.pk, limit, after, before)
         items = [
             {"id": r.id, "subject": r.subject, "created_at": r.created_at // 1000}
             for r in rows.rows
@@ -167,7 +167,7 @@ async def list_groups(
 
 
 @dataclass(frozen=True, slots=True)
-class _Rows:
+class Rows:
     rows: list[Row]
     has_previous: bool
     has_next: bool
@@ -184,7 +184,7 @@ class _Rows:
         )
 
 
-async def _page_rows(
+async def page_rows(
     conn: AsyncConnection,
     secret: bytes,
     scope: str,
@@ -193,7 +193,7 @@ async def _page_rows(
     limit: int,
     after: str | None,
     before: str | None,
-) -> _Rows:
+) -> Rows:
     """One page of ``base`` in descending ``pk`` order, from signed cursors.
 
     ``after`` continues past the last item of a page, ``before`` goes back
@@ -210,7 +210,7 @@ async def _page_rows(
         )
         has_previous = len(found) > limit
         rows = list(reversed(found[:limit]))
-        return _Rows(rows, has_previous, True)
+        return Rows(rows, has_previous, True)
     query = base.order_by(pk.desc()).limit(limit + 1)
     if after is not None:
         query = query.where(pk < decode_cursor(secret, scope, after))
@@ -220,10 +220,7 @@ async def _page_rows(
     if after is not None and rows:
         earlier = await conn.execute(base.where(pk > rows[0].pk).limit(1))
         has_previous = earlier.first() is not None
-    return _Rows(rows, has_previous, len(found) > limit)
-
-
-page_rows = _page_rows
+    return Rows(rows, has_previous, len(found) > limit)
 
 
 async def group_info(
