@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 def _with_core(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     """Run one piece of work against a migrated database, then close it."""
-    from grouplink.app import build_core
+    from grouplink.services.core import build_core
     from grouplink.store.migrate import migrate
 
     async def run() -> T:

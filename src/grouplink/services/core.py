@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from grouplink.domain.actors import Actor
+from grouplink.settings import Settings
 from grouplink.store.database import Database
 from grouplink.store.tables import server_state
 
@@ -40,4 +41,11 @@ class Core:
         return f"{self.link_base}/{code}"
 
 
-__all__ = ["Actor", "Core", "Limits", "now_ms"]
+__all__ = ["Actor", "Core", "Limits", "build_core", "now_ms"]
+
+
+def build_core(settings: Settings) -> Core:
+    """The engine as settings describe it (no web framework needed: the CLI uses it too)."""
+    db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    limits = Limits(settings.max_participants, settings.max_groups_per_number)
+    return Core(db=db, link_base=settings.resolved_link_base, limits=limits)
