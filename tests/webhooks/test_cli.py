@@ -8,12 +8,11 @@ import hmac
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import Server, own_server
+from tests.conftest import Server
 from tests.receiver import Receiver
 from tests.support import create_group
 from tests.test_cli import cli
@@ -26,75 +25,68 @@ def receiver() -> Iterator[Receiver]:
     started.stop()
 
 
-def test_webhooks_by_cli_and_secret_rotation(
-    server: Server, tmp_path: Path, receiver: Receiver
-) -> None:
-    with own_server(
-        server.backend,
-        tmp_path,
-        webhook_backoff_base_ms="50",
-        webhook_backoff_cap_ms="100",
-        webhook_retry_seconds="1",
-    ) as srv:
-        made = json.loads(cli(srv, "demo", "--json").stdout)
-        business = made["business_id"]
-        refused = cli(
-            srv, "webhooks", "subscribe", business, receiver.url, "--verify-token", "wrong"
-        )
-        assert refused.returncode != 0 and "403" in refused.stderr
-        ok = cli(
-            srv,
-            "webhooks",
-            "subscribe",
-            business,
-            receiver.url,
-            "--verify-token",
-            receiver.verify_token,
-            "--fields",
-            "group_lifecycle_update",
-        )
-        assert ok.returncode == 0, ok.stderr
-        listed = [
-            json.loads(line) for line in cli(srv, "webhooks", "list", business).stdout.splitlines()
-        ]
-        assert listed == [{"callback_url": receiver.url, "fields": ["group_lifecycle_update"]}]
+def test_webhooks_by_cli_and_secret_rotation(fast_server: Server, receiver: Receiver) -> None:
+    srv = fast_server
+    made = json.loads(cli(srv, "demo", "--json").stdout)
+    business = made["business_id"]
+    refused = cli(srv, "webhooks", "subscribe", business, receiver.url, "--verify-token", "wrong")
+    assert refused.returncode != 0 and "403" in refused.stderr
+    ok = cli(
+        srv,
+        "webhooks",
+        "subscribe",
+        business,
+        receiver.url,
+        "--verify-token",
+        receiver.verify_token,
+        "--fields",
+        "group_lifecycle_update",
+    )
+    assert ok.returncode == 0, ok.stderr
+    listed = [
+        json.loads(line) for line in cli(srv, "webhooks", "list", business).stdout.splitlines()
+    ]
+    assert listed == [{"callback_url": receiver.url, "fields": ["group_lifecycle_update"]}]
 
-        biz_api = httpx.Client(
-            base_url=made["base_url"], headers={"Authorization": f"Bearer {made['token']}"}
-        )
+    biz_api = httpx.Client(
+        base_url=made["base_url"], headers={"Authorization": f"Bearer {made['token']}"}
+    )
 
-        class Biz:  # the shape tests.support.create_group needs
-            phone_number_id = made["phone_number_id"]
+    class Biz:  # the shape tests.support.create_group needs
+        phone_number_id = made["phone_number_id"]
 
-        create_group(biz_api, Biz(), subject="first")  # type: ignore[arg-type]
-        [first] = receiver.wait_for(lambda ds: len(ds) >= 1)
-        expected = hmac.new(made["app_secret"].encode(), first.body, hashlib.sha256).hexdigest()
-        assert first.headers["X-Hub-Signature-256"] == f"sha256={expected}"
+    create_group(biz_api, Biz(), subject="first")  # type: ignore[arg-type]
+    [first] = receiver.wait_for(lambda ds: len(ds) >= 1)
+    expected = hmac.new(made["app_secret"].encode(), first.body, hashlib.sha256).hexdigest()
+    assert first.headers["X-Hub-Signature-256"] == f"sha256={expected}"
 
-        rotated = cli(srv, "secret", "rotate", business)
-        new_secret = rotated.stdout.strip()
-        assert rotated.returncode == 0 and new_secret and new_secret != made["app_secret"]
-        create_group(biz_api, Biz(), subject="second")  # type: ignore[arg-type]
-        second = receiver.wait_for(lambda ds: len(ds) >= 2)[1]
-        expected = hmac.new(new_secret.encode(), second.body, hashlib.sha256).hexdigest()
-        assert second.headers["X-Hub-Signature-256"] == f"sha256={expected}"
+    rotated = cli(srv, "secret", "rotate", business)
+    new_secret = rotated.stdout.strip()
+    assert rotated.returncode == 0 and new_secret and new_secret != made["app_secret"]
+    create_group(biz_api, Biz(), subject="second")  # type: ignore[arg-type]
+    second = receiver.wait_for(lambda ds: len(ds) >= 2)[1]
+    expected = hmac.new(new_secret.encode(), second.body, hashlib.sha256).hexdigest()
+    assert second.headers["X-Hub-Signature-256"] == f"sha256={expected}"
 
-        receiver.status = 500
-        create_group(biz_api, Biz(), subject="third")
-        deadline = time.monotonic() + 20
-        dead: list[dict[str, object]] = []
-        while not dead and time.monotonic() < deadline:
-            out = cli(srv, "webhooks", "deliveries", business, "--state", "dead").stdout
-            dead = [json.loads(line) for line in out.splitlines()]
-        [third] = dead
-        assert third["attempt_log"][0]["status_code"] == 500  # type: ignore[index]
-        receiver.status = 200
-        again = cli(srv, "webhooks", "redeliver", business)
-        assert again.returncode == 0 and "queued 1 delivery" in again.stderr
-        got = receiver.wait_for(lambda ds: len(ds) >= 3)
-        assert got[2].event["subject"] == "third"
+    receiver.status = 500
+    create_group(biz_api, Biz(), subject="third")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        state = biz_api.get(f"/{business}/webhook_deliveries", params={"state": "dead"}).json()
+        if state["data"]:
+            break
+        time.sleep(0.2)
+    out = cli(srv, "webhooks", "deliveries", business, "--state", "dead").stdout
+    dead = [json.loads(line) for line in out.splitlines()]
+    [third] = dead
+    assert third["attempt_log"][0]["status_code"] == 500  # type: ignore[index]
+    receiver.status = 200
+    again = cli(srv, "webhooks", "redeliver", business)
+    assert again.returncode == 0 and "queued 1 delivery" in again.stderr
+    got = receiver.wait_for(lambda ds: len(ds) >= 3)
+    assert got[2].event["subject"] == "third"
 
-        gone = cli(srv, "webhooks", "unsubscribe", business, receiver.url)
-        assert gone.returncode == 0 and "removed 1 subscription" in gone.stderr
-        assert cli(srv, "webhooks", "list", business).stdout == ""
-        biz_api.close()
+    gone = cli(srv, "webhooks", "unsubscribe", business, receiver.url)
+    assert gone.returncode == 0 and "removed 1 subscription" in gone.stderr
+    assert cli(srv, "webhooks", "list", business).stdout == ""
+    biz_api.close()

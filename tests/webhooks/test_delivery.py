@@ -7,13 +7,12 @@ import hashlib
 import hmac
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from pywa import utils as pywa_utils
 
-from tests.conftest import Server, own_server
+from tests.conftest import Server
 from tests.receiver import Delivery, Receiver
 from tests.support import Business, create_group, join, make_business
 
@@ -192,74 +191,58 @@ def test_failed_changes_and_rejections_send_nothing(
     assert marker["id"] in {d.event["group_id"] for d in got}
 
 
-def test_a_receiver_down_for_a_while_gets_everything_once_it_is_back(
-    server: Server, tmp_path: Path
-) -> None:
+def test_a_receiver_down_for_a_while_gets_everything_once_it_is_back(fast_server: Server) -> None:
     receiver = Receiver().start()
-    with own_server(
-        server.backend,
-        tmp_path,
-        webhook_backoff_base_ms="100",
-        webhook_backoff_cap_ms="400",
-    ) as fast:
-        biz = make_business(fast.database_url, fast.graph)
-        with httpx.Client(base_url=biz.graph, headers=biz.auth) as api:
-            subscribe(api, biz, receiver)
-            receiver.status = 503  # up for the handshake, then failing
-            made = [create_group(api, biz, subject=f"g{n}")["id"] for n in range(5)]
-            port = receiver.port
-            receiver.stop()  # and then down altogether
-            receiver.status = 200
-            time.sleep(1.0)
-            receiver.start(port)
-            got = receiver.wait_for(lambda ds: len(ds) >= 5)
-            assert sorted(d.event["group_id"] for d in got) == sorted(made)
-            # Failed attempts were recorded and retries kept one event id.
-            log = api.get(f"/{biz.business_id}/webhook_deliveries").json()["data"]
-            assert all(d["state"] == "delivered" for d in log)
-            assert any(d["attempts"] > 1 for d in log)
-            retried = next(d for d in log if d["attempts"] > 1)
-            assert retried["attempt_log"][0]["status_code"] in (503, None)
-            assert retried["attempt_log"][-1]["status_code"] == 200
-            ids = [d.headers["X-Grouplink-Event-Id"] for d in got]
-            assert sorted(ids) == sorted(d["event_id"] for d in log)
+    biz = make_business(fast_server.database_url, fast_server.graph)
+    with httpx.Client(base_url=biz.graph, headers=biz.auth) as api:
+        subscribe(api, biz, receiver)
+        receiver.status = 503  # up for the handshake, then failing
+        made = [create_group(api, biz, subject=f"g{n}")["id"] for n in range(5)]
+        port = receiver.port
+        receiver.stop()  # and then down altogether
+        receiver.status = 200
+        time.sleep(0.5)
+        receiver.start(port)
+        got = receiver.wait_for(lambda ds: len(ds) >= 5)
+        assert sorted(d.event["group_id"] for d in got) == sorted(made)
+        # Failed attempts were recorded and retries kept one event id.
+        log = api.get(f"/{biz.business_id}/webhook_deliveries").json()["data"]
+        assert all(d["state"] == "delivered" for d in log)
+        assert any(d["attempts"] > 1 for d in log)
+        retried = next(d for d in log if d["attempts"] > 1)
+        assert retried["attempt_log"][0]["status_code"] in (503, None)
+        assert retried["attempt_log"][-1]["status_code"] == 200
+        ids = [d.headers["X-Grouplink-Event-Id"] for d in got]
+        assert sorted(ids) == sorted(d["event_id"] for d in log)
     receiver.stop()
 
 
-def test_dead_letter_after_the_retry_window_then_redeliver(server: Server, tmp_path: Path) -> None:
+def test_dead_letter_after_the_retry_window_then_redeliver(fast_server: Server) -> None:
     receiver = Receiver().start()
-    with own_server(
-        server.backend,
-        tmp_path,
-        webhook_backoff_base_ms="50",
-        webhook_backoff_cap_ms="100",
-        webhook_retry_seconds="1",
-        webhook_timeout_seconds="0.5",
-    ) as fast:
-        biz = make_business(fast.database_url, fast.graph)
-        with httpx.Client(base_url=biz.graph, headers=biz.auth) as api:
-            subscribe(api, biz, receiver)
-            receiver.delay_s = 2.0  # slower than the timeout: every attempt times out
-            group = create_group(api, biz, subject="slow")
-            url = f"/{biz.business_id}/webhook_deliveries"
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                dead = api.get(url, params={"state": "dead"}).json()["data"]
-                if dead:
-                    break
-                time.sleep(0.2)
-            [dead_one] = dead
-            assert dead_one["type"] == "group_create" and dead_one["attempts"] >= 2
-            assert "timed out" in dead_one["attempt_log"][0]["error"]
-            receiver.delay_s = 0
-            answer = api.post(f"{url}/redeliver", json={})
-            assert answer.json() == {"success": True, "redelivered": 1}
-            got = receiver.wait_for(lambda ds: len(ds) >= 1)
-            assert got[0].event["group_id"] == group["id"]
-            assert got[0].headers["X-Grouplink-Event-Id"] == dead_one["event_id"]
-            # Redelivering a delivered event by id sends it once more, same id.
-            again = api.post(f"{url}/redeliver", json={"event_ids": [dead_one["event_id"]]})
-            assert again.json()["redelivered"] == 1
-            got = receiver.wait_for(lambda ds: len(ds) >= 2)
-            assert got[1].body == got[0].body
+    biz = make_business(fast_server.database_url, fast_server.graph)
+    with httpx.Client(base_url=biz.graph, headers=biz.auth) as api:
+        subscribe(api, biz, receiver)
+        receiver.delay_s = 2.0  # slower than the timeout: every attempt times out
+        group = create_group(api, biz, subject="slow")
+        url = f"/{biz.business_id}/webhook_deliveries"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            dead = api.get(url, params={"state": "dead"}).json()["data"]
+            if dead:
+                break
+            time.sleep(0.2)
+        [dead_one] = dead
+        assert dead_one["type"] == "group_create" and dead_one["attempts"] >= 2
+        assert "timed out" in dead_one["attempt_log"][0]["error"]
+        receiver.delay_s = 0
+        answer = api.post(f"{url}/redeliver", json={})
+        assert answer.json() == {"success": True, "redelivered": 1}
+        got = receiver.wait_for(lambda ds: len(ds) >= 1)
+        assert got[0].event["group_id"] == group["id"]
+        assert got[0].headers["X-Grouplink-Event-Id"] == dead_one["event_id"]
+        # Redelivering a delivered event by id sends it once more, same id.
+        again = api.post(f"{url}/redeliver", json={"event_ids": [dead_one["event_id"]]})
+        assert again.json()["redelivered"] == 1
+        got = receiver.wait_for(lambda ds: len(ds) >= 2)
+        assert got[1].body == got[0].body
     receiver.stop()

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from grouplink.settings import normalize_database_url
 from grouplink.store.database import Database
 from grouplink.store.tables import webhook_deliveries
-from tests.conftest import Server, own_server
+from tests.conftest import Server
 from tests.receiver import Receiver
 from tests.support import Business, make_business
 
@@ -72,7 +72,7 @@ def delivered_group_ids(receiver: Receiver) -> list[str]:
     return [d.event["group_id"] for d in receiver.received()]
 
 
-def leased_count(database_url: str) -> int:
+def leased_count(database_url: str, worker: str) -> int:
     async def run() -> int:
         db = Database(normalize_database_url(database_url), pool_size=1)
         try:
@@ -80,7 +80,7 @@ def leased_count(database_url: str) -> int:
                 query = (
                     sa.select(sa.func.count())
                     .select_from(webhook_deliveries)
-                    .where(webhook_deliveries.c.leased_by.is_not(None))
+                    .where(webhook_deliveries.c.leased_by == worker)
                 )
                 return int(await conn.scalar(query) or 0)
         finally:
@@ -101,84 +101,80 @@ def stop(workers: list[subprocess.Popen[bytes]]) -> None:
 
 
 def test_several_workers_deliver_each_event_exactly_once(
-    server: Server, tmp_path: Path, receiver: Receiver
+    quiet_server: Server, tmp_path: Path, receiver: Receiver
 ) -> None:
-    # Two workers on both backends; four more on PostgreSQL, the scale-out backend.
-    for workers in [2, 4] if server.backend == "postgresql" else [2]:
+    # Two workers on both backends; four too on PostgreSQL, the scale-out backend.
+    for workers in [2, 4] if quiet_server.backend == "postgresql" else [2]:
         receiver.deliveries.clear()
-        run_dir = tmp_path / f"{workers}-workers"
-        run_dir.mkdir()
-        with own_server(server.backend, run_dir, dispatcher="off") as srv:
-            _, made = queue_events(srv, receiver, 120)
-            time.sleep(0.5)
-            assert receiver.received() == []  # the server itself does not deliver
-            procs = [
-                start_worker(srv, run_dir, f"w{n}", webhook_batch="10") for n in range(workers)
-            ]
-            try:
-                receiver.wait_for(
-                    lambda ds, made=made: {d.event["group_id"] for d in ds} >= made, 60
-                )
-                time.sleep(1.0)  # let any duplicate arrive before counting
-            finally:
-                stop(procs)
-            counts = Counter(delivered_group_ids(receiver))
-            assert set(counts) == made
-            assert max(counts.values()) == 1, [g for g, n in counts.items() if n > 1]
-            assert all(p.returncode == 0 for p in procs)  # SIGTERM is a clean stop
+        _, made = queue_events(quiet_server, receiver, 120)
+        time.sleep(0.5)
+        assert receiver.received() == []  # the server itself does not deliver
+        procs = [
+            start_worker(quiet_server, tmp_path, f"w{workers}-{n}", webhook_batch="10")
+            for n in range(workers)
+        ]
+        try:
+            receiver.wait_for(lambda ds, made=made: {d.event["group_id"] for d in ds} >= made, 60)
+            time.sleep(1.0)  # let any duplicate arrive before counting
+        finally:
+            stop(procs)
+        counts = Counter(delivered_group_ids(receiver))
+        assert set(counts) == made
+        assert max(counts.values()) == 1, [g for g, n in counts.items() if n > 1]
+        assert all(p.returncode == 0 for p in procs)  # SIGTERM is a clean stop
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(
-    server: Server, tmp_path: Path, receiver: Receiver
+    quiet_server: Server, tmp_path: Path, receiver: Receiver
 ) -> None:
-    with own_server(server.backend, tmp_path, dispatcher="off") as srv:
-        _, made = queue_events(srv, receiver, 30)
-        receiver.delay_s = 0.3  # slow enough that the worker holds a claimed batch
-        doomed = start_worker(
-            srv,
-            tmp_path,
-            "doomed",
-            webhook_lease_seconds="2",
-            webhook_batch="30",
-            webhook_concurrency="4",
-        )
-        receiver.wait_for(lambda ds: len(ds) >= 3, 60)
-        doomed.send_signal(signal.SIGKILL)
-        doomed.wait(10)
-        assert len(set(delivered_group_ids(receiver))) < len(made)  # it died with work in hand
-        receiver.delay_s = 0
-        heir = start_worker(srv, tmp_path, "heir", webhook_lease_seconds="2")
-        try:
-            receiver.wait_for(lambda ds: {d.event["group_id"] for d in ds} >= made, 60)
-        finally:
-            stop([heir])
-        assert set(delivered_group_ids(receiver)) == made
+    srv = quiet_server
+    _, made = queue_events(srv, receiver, 30)
+    receiver.delay_s = 0.3  # slow enough that the worker holds a claimed batch
+    doomed = start_worker(
+        srv,
+        tmp_path,
+        "doomed",
+        webhook_lease_seconds="2",
+        webhook_batch="30",
+        webhook_concurrency="4",
+    )
+    receiver.wait_for(lambda ds: len(ds) >= 3, 60)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(10)
+    assert len(set(delivered_group_ids(receiver))) < len(made)  # it died with work in hand
+    receiver.delay_s = 0
+    heir = start_worker(srv, tmp_path, "heir", webhook_lease_seconds="2")
+    try:
+        receiver.wait_for(lambda ds: {d.event["group_id"] for d in ds} >= made, 60)
+    finally:
+        stop([heir])
+    assert set(delivered_group_ids(receiver)) == made
 
 
 def test_sigterm_finishes_in_flight_work_and_releases_the_rest(
-    server: Server, tmp_path: Path, receiver: Receiver
+    quiet_server: Server, tmp_path: Path, receiver: Receiver
 ) -> None:
-    with own_server(server.backend, tmp_path, dispatcher="off") as srv:
-        _, made = queue_events(srv, receiver, 20)
-        receiver.delay_s = 0.5
-        worker = start_worker(
-            srv,
-            tmp_path,
-            "polite",
-            webhook_lease_seconds="600",
-            webhook_batch="5",
-            webhook_concurrency="5",
-        )
-        receiver.wait_for(lambda ds: len(ds) >= 1, 60)
-        worker.send_signal(signal.SIGTERM)
-        assert worker.wait(30) == 0
-        # Nothing stays leased by the stopped worker, although its lease was 10 minutes.
-        assert leased_count(srv.database_url) == 0
-        receiver.delay_s = 0
-        heir = start_worker(srv, tmp_path, "heir")
-        try:
-            receiver.wait_for(lambda ds: {d.event["group_id"] for d in ds} >= made, 60)
-        finally:
-            stop([heir])
-        counts = Counter(delivered_group_ids(receiver))
-        assert set(counts) == made and max(counts.values()) == 1
+    srv = quiet_server
+    _, made = queue_events(srv, receiver, 20)
+    receiver.delay_s = 0.5
+    worker = start_worker(
+        srv,
+        tmp_path,
+        "polite",
+        webhook_lease_seconds="600",
+        webhook_batch="5",
+        webhook_concurrency="5",
+    )
+    receiver.wait_for(lambda ds: len(ds) >= 1, 60)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0
+    # Nothing stays leased by the stopped worker, although its lease was 10 minutes.
+    assert leased_count(srv.database_url, "polite") == 0
+    receiver.delay_s = 0
+    heir = start_worker(srv, tmp_path, "heir")
+    try:
+        receiver.wait_for(lambda ds: {d.event["group_id"] for d in ds} >= made, 60)
+    finally:
+        stop([heir])
+    counts = Counter(delivered_group_ids(receiver))
+    assert set(counts) == made and max(counts.values()) == 1
