@@ -7,16 +7,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from grouplink import __version__
 from grouplink.graph import groups, join_requests, links, participants, sandbox, subscriptions
 from grouplink.graph.openapi import install_openapi
 from grouplink.http import RequestContext, install_error_handlers
 from grouplink.logs import configure_logging
-from grouplink.services.core import Core, Limits
+from grouplink.services.core import build_core
 from grouplink.settings import Settings
-from grouplink.store.database import Database
 from grouplink.store.migrate import migrate
+from grouplink.web import fallback, link_page, pictures, signin
+from grouplink.web.context import Web
 from grouplink.webhooks.dispatcher import Dispatcher
 
 DESCRIPTION = """
@@ -24,12 +26,6 @@ Self-hosted group invite links, wire-compatible with the WhatsApp Cloud API
 Groups endpoints: point code written for Meta at this server by changing the
 base URL. Every error uses the Graph envelope.
 """
-
-
-def build_core(settings: Settings) -> Core:
-    db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
-    limits = Limits(settings.max_participants, settings.max_groups_per_number)
-    return Core(db=db, link_base=settings.resolved_link_base, limits=limits)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -59,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.core = core
     app.state.settings = settings
+    app.state.web = Web.from_settings(core, settings)
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
@@ -67,6 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    # The web door's fixed prefixes, before the Graph catch-all /{version}/{group_id}.
+    app.mount("/static", StaticFiles(packages=[("grouplink.web", "static")]), name="static")
+    app.include_router(signin.router)
+    app.include_router(pictures.router)
+    app.include_router(fallback.router)
     if settings.sandbox_enabled:
         app.include_router(sandbox.router)
     # Specific paths before the catch-all /{version}/{group_id}.
@@ -78,4 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         groups.router,
     ):
         app.include_router(router)
+    # The link page /{CODE} is one segment: last, so it shadows no other route.
+    app.include_router(link_page.router)
     return app

@@ -1,5 +1,10 @@
 """What every request goes through, whatever its door: a trace id, a log line,
-a body size limit, and errors rendered in the Graph envelope."""
+a body size limit, and errors rendered for their door.
+
+The one rule for errors: a page path (the link page, /signin..., /static; see
+:func:`grouplink.web.paths.is_page_path`) gets an HTML page with a human
+message; every other path is the Graph API and gets the Graph envelope.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +28,8 @@ from grouplink.domain.errors import (
     UnknownError,
 )
 from grouplink.graph.envelope import error_body, error_response, trace_id
+from grouplink.web.errors import error_page
+from grouplink.web.paths import is_page_path
 
 log = structlog.get_logger("grouplink.http")
 
@@ -52,15 +59,16 @@ class RequestContext:
         try:
             declared = _content_length(scope)
             if declared is not None and declared > self.max_body_bytes:
-                await _send_json(send_with_status, self._too_large())
+                await _send_error(send_with_status, scope, self._too_large())
                 return
             await self.app(scope, self._limited(receive), send_with_status)
         except Exception:
-            # A fault no handler took: log it with its trace id, answer in the envelope.
+            # A fault no handler took: log it with its trace id, answer for its door.
             log.exception("unhandled", fbtrace_id=trace_id.get())
             if not started_response:
-                await _send_json(
+                await _send_error(
                     send_with_status,
+                    scope,
                     UnknownError("An unexpected error occurred; quote the fbtrace_id"),
                 )
         finally:
@@ -102,8 +110,12 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _send_json(send: Send, error: DomainError) -> None:
-    response = JSONResponse(error_body(error), status_code=error.status)
+async def _send_error(send: Send, scope: Scope, error: DomainError) -> None:
+    response: Response
+    if is_page_path(scope["path"]):
+        response = error_page(error.status, trace_id.get())
+    else:
+        response = JSONResponse(error_body(error), status_code=error.status)
     await send(
         {
             "type": "http.response.start",
@@ -114,22 +126,29 @@ async def _send_json(send: Send, error: DomainError) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
+def _answer(request: Request, error: DomainError) -> Response:
+    if is_page_path(request.url.path):
+        return error_page(error.status, trace_id.get())
+    return error_response(error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Every non-2xx answer in the Graph envelope; FastAPI's {"detail": ...} never leaks.
+    """Every non-2xx answer as a page or in the Graph envelope; FastAPI's
+    {"detail": ...} never leaks.
 
     Faults that no handler takes are answered by :class:`RequestContext`.
     """
 
     @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return error_response(exc)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return _answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(InvalidParameter(_describe(exc.errors())))
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return _answer(request, InvalidParameter(_describe(exc.errors())))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 405:
             error: DomainError = MethodNotAllowed(
                 f"Unsupported {request.method.lower()} request on {request.url.path}"
@@ -138,7 +157,7 @@ def install_error_handlers(app: FastAPI) -> None:
             error = NotFound(f"Unknown path components: {request.url.path}")
         else:
             error = InvalidParameter(str(exc.detail))
-        return error_response(error)
+        return _answer(request, error)
 
 
 def _describe(errors: Any) -> str:

@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -65,6 +65,43 @@ class Settings(BaseSettings):
         default=4, ge=1, description="Delivery rounds in flight per process."
     )
     log_level: str = "info"
+    redis_url: str = Field(
+        default="",
+        description="redis://... shares rate limits across processes; empty: in memory.",
+    )
+    code_sender: str = Field(
+        default="log",
+        description='Where sign-in codes go: "log" (the server log) or "package.module:factory".',
+    )
+    signin_code_seconds: int = Field(default=300, ge=30, description="A sign-in code's lifetime.")
+    signin_max_attempts: int = Field(
+        default=5, ge=1, description="Wrong tries before a sign-in code is locked."
+    )
+    session_seconds: int = Field(default=30 * 24 * 3600, ge=60, description="A session's lifetime.")
+    rate_link_page: str = Field(default="120/minute", description="Link page views per address.")
+    rate_join: str = Field(
+        default="20/minute", description="Join and withdraw attempts per address and per person."
+    )
+    rate_signin_address: str = Field(default="20/hour", description="Codes sent per address.")
+    rate_signin_number: str = Field(default="5/15 minutes", description="Codes sent per number.")
+    rate_code_check: str = Field(default="60/hour", description="Code checks per address.")
+
+    @field_validator(
+        "rate_link_page",
+        "rate_join",
+        "rate_signin_address",
+        "rate_signin_number",
+        "rate_code_check",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a rate such as 20/minute or 5/15 minutes") from None
+        return value
 
     def dispatch_settings(self) -> DispatchSettings:
         from grouplink.webhooks.dispatcher import DispatchSettings

@@ -236,3 +236,32 @@ audit_log = sa.Table(
     sa.Column("created_at", Time, nullable=False),
     sa.Index("ix_audit_log_group", "group_pk", "pk"),
 )
+
+# People sign in on the web with their phone number and a one-time code (migration 0002).
+signin_codes = sa.Table(
+    "signin_codes",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(32), nullable=False, unique=True),  # names the attempt in forms
+    sa.Column("wa_id", sa.String(16), nullable=False),
+    sa.Column("code_hash", sa.String(64), nullable=False),  # HMAC of the code, never the code
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("expires_at", Time, nullable=False),
+    sa.Column("used_at", Time),
+    sa.Index("ix_signin_codes_number", "wa_id", "created_at"),
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    # Exactly one of the two: a person signed in by phone, or a business by API token.
+    sa.Column("wa_id", sa.String(16)),
+    sa.Column("business_id", sa.ForeignKey("businesses.id")),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("expires_at", Time, nullable=False),
+    sa.Column("ended_at", Time),
+    sa.Index("ix_web_sessions_person", "wa_id", "expires_at"),
+)

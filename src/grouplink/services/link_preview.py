@@ -1,0 +1,135 @@
+"""What the link page shows: does the link work, the group's public face, where the
+visitor stands. Read-only; joining and withdrawing go through :mod:`joins`.
+
+A link that does not work yields no group at all, so its page cannot reveal
+anything about the group; an unknown code and a deleted link read the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from grouplink.domain.errors import LinkDead
+from grouplink.domain.groups import JoinApprovalMode
+from grouplink.domain.links import LinkEnd, approval_for, check_usable
+from grouplink.services.core import Core
+from grouplink.services.groups import group_picture
+from grouplink.services.joins import RequestState
+from grouplink.store import queries
+from grouplink.store.queries import Row
+from grouplink.store.tables import bans, groups, join_requests
+
+
+class LinkStatus(StrEnum):
+    OPEN = "open"
+    RESET = "reset"  # an admin made a new link; this one stopped
+    GONE = "gone"  # deleted, expired, used up, group gone, or never existed
+
+
+class Standing(StrEnum):
+    """Where the signed-in visitor stands with the group."""
+
+    NONE = "none"
+    MEMBER = "member"
+    PENDING = "pending"
+    BANNED = "banned"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCard:
+    key: str  # stable and opaque: picks the avatar's colour
+    subject: str
+    description: str
+    participant_count: int
+    picture_sha256: str | None
+    approval: JoinApprovalMode
+    full: bool  # nobody more can join right now (approval-required groups take requests)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPreview:
+    status: LinkStatus
+    group: GroupCard | None = None
+    standing: Standing = Standing.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPicture:
+    group: GroupCard
+    image: tuple[str, bytes] | None  # (mime type, bytes); None: the group has no picture
+
+
+async def preview(core: Core, code: str, wa_id: str | None = None) -> LinkPreview:
+    async with core.db.read() as conn:
+        status, group, card = await _working_link(conn, core, code)
+        if group is None or card is None:
+            return LinkPreview(status)
+        standing = Standing.NONE if wa_id is None else await _standing(conn, group, wa_id)
+    return LinkPreview(status, card, standing)
+
+
+async def picture(core: Core, code: str) -> LinkPicture | None:
+    """The group's picture by a working link's code; None when the link does not work."""
+    async with core.db.read() as conn:
+        _status, group, card = await _working_link(conn, core, code)
+    if group is None or card is None:
+        return None
+    image = await group_picture(core, group.pk) if card.picture_sha256 else None
+    return LinkPicture(card, image)
+
+
+async def _working_link(
+    conn: AsyncConnection, core: Core, code: str
+) -> tuple[LinkStatus, Row | None, GroupCard | None]:
+    link = await queries.find_link(conn, code)
+    if link is None:
+        return LinkStatus.GONE, None, None
+    view = queries.link_view(link)
+    try:
+        check_usable(view, core.clock())
+    except LinkDead as dead:
+        status = LinkStatus.RESET if dead.reason == LinkEnd.RESET else LinkStatus.GONE
+        return status, None, None
+    group = (await conn.execute(sa.select(groups).where(groups.c.pk == link.group_pk))).one()
+    if group.deleted_at is not None or group.suspended:
+        return LinkStatus.GONE, None, None
+    approval = approval_for(view, JoinApprovalMode(group.join_approval_mode))
+    full = (
+        approval is JoinApprovalMode.AUTO_APPROVE
+        and group.participant_count >= core.limits.max_participants
+    )
+    card = GroupCard(
+        key=group.id,
+        subject=group.subject,
+        description=group.description,
+        participant_count=group.participant_count,
+        picture_sha256=group.picture_sha256,
+        approval=approval,
+        full=full,
+    )
+    return LinkStatus.OPEN, group, card
+
+
+async def _standing(conn: AsyncConnection, group: Row, wa_id: str) -> Standing:
+    person = await queries.find_person(conn, group.business_id, wa_id)
+    if person is None:
+        return Standing.NONE
+    banned = sa.select(bans.c.person_pk).where(
+        bans.c.group_pk == group.pk, bans.c.person_pk == person.pk
+    )
+    if (await conn.execute(banned)).first() is not None:
+        return Standing.BANNED
+    if await queries.participant(conn, group.pk, person.pk) is not None:
+        return Standing.MEMBER
+    pending = sa.select(join_requests.c.pk).where(
+        join_requests.c.group_pk == group.pk,
+        join_requests.c.person_pk == person.pk,
+        join_requests.c.state == RequestState.PENDING,
+    )
+    if (await conn.execute(pending)).first() is not None:
+        return Standing.PENDING
+    return Standing.NONE

@@ -1,0 +1,99 @@
+"""Web sessions: a random token in a cookie, its hash in a row.
+
+The row makes sign-out and expiry hold across worker processes and hosts; the
+token itself is never stored. A session belongs to a person (``wa_id``) or to
+a business (``business_id``, for the console).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from grouplink.services.core import Core
+from grouplink.store.tables import web_sessions
+
+TOKEN_BYTES = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    wa_id: str | None
+    business_id: str | None
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    token: str  # goes into the cookie; only its hash is kept
+    expires_at: int
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def start_in(
+    conn: AsyncConnection,
+    now: int,
+    lifetime_s: int,
+    *,
+    wa_id: str | None = None,
+    business_id: str | None = None,
+) -> NewSession:
+    """A new session, inside the caller's transaction."""
+    if (wa_id is None) == (business_id is None):
+        raise ValueError("a session belongs to a person or to a business")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    expires_at = now + lifetime_s * 1000
+    # Sign-in is a good moment to forget this owner's sessions that ran out.
+    owner = web_sessions.c.wa_id == wa_id if wa_id else web_sessions.c.business_id == business_id
+    await conn.execute(sa.delete(web_sessions).where(owner, web_sessions.c.expires_at < now))
+    await conn.execute(
+        sa.insert(web_sessions).values(
+            token_hash=hash_token(token),
+            wa_id=wa_id,
+            business_id=business_id,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return NewSession(token, expires_at)
+
+
+async def start_session(
+    core: Core, lifetime_s: int, *, wa_id: str | None = None, business_id: str | None = None
+) -> NewSession:
+    async with core.db.write() as conn:
+        return await start_in(conn, core.clock(), lifetime_s, wa_id=wa_id, business_id=business_id)
+
+
+async def resolve(core: Core, token: str | None) -> Session | None:
+    """The live session that ``token`` names, or None (unknown, ended or expired)."""
+    if not token or len(token) > 128:
+        return None
+    query = sa.select(web_sessions).where(
+        web_sessions.c.token_hash == hash_token(token),
+        web_sessions.c.ended_at.is_(None),
+        web_sessions.c.expires_at > core.clock(),
+    )
+    async with core.db.read() as conn:
+        row = (await conn.execute(query)).first()
+    return None if row is None else Session(row.wa_id, row.business_id, row.expires_at)
+
+
+async def end_session(core: Core, token: str | None) -> None:
+    if not token or len(token) > 128:
+        return
+    async with core.db.write() as conn:
+        await conn.execute(
+            sa.update(web_sessions)
+            .where(
+                web_sessions.c.token_hash == hash_token(token), web_sessions.c.ended_at.is_(None)
+            )
+            .values(ended_at=core.clock())
+        )

@@ -1,0 +1,108 @@
+"""People sign in with their phone number and a one-time code.
+
+:func:`request_code` makes a code, keeps its hash and hands it to the sender;
+:func:`verify_code` checks what the person typed and, if right, starts a
+session. Rate limits are the door's job; the lock after repeated wrong tries
+lives here, in the database, so it holds across processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from grouplink.domain import ids
+from grouplink.domain.signin import CodeExpired, CodeState, check_code, hash_code, new_code
+from grouplink.services.code_senders import CodeSender
+from grouplink.services.core import Core
+from grouplink.services.sessions import NewSession, start_in
+from grouplink.store.tables import signin_codes
+
+ATTEMPT_ID_LENGTH = 24
+KEEP_OLD_CODES_MS = 24 * 3600 * 1000
+_BASE62 = frozenset(ids.BASE62)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    attempt_id: str  # names this sign-in attempt in the code form
+    code: str  # for the sender, and for the page in sandbox mode only
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    wa_id: str
+    session: NewSession
+
+
+@dataclass(frozen=True, slots=True)
+class SignInRules:
+    code_seconds: int = 300
+    max_attempts: int = 5
+    session_seconds: int = 30 * 24 * 3600
+
+
+def _secret(core: Core) -> bytes:
+    return core.secret + b":signin"
+
+
+async def request_code(
+    core: Core, sender: CodeSender, wa_id: str, rules: SignInRules
+) -> IssuedCode:
+    """A new code for ``wa_id``; earlier codes of the number stop working."""
+    now = core.clock()
+    attempt_id, code = ids.base62(ATTEMPT_ID_LENGTH), new_code()
+    expires_at = now + rules.code_seconds * 1000
+    async with core.db.write() as conn:
+        await conn.execute(
+            sa.delete(signin_codes).where(
+                signin_codes.c.wa_id == wa_id,
+                signin_codes.c.expires_at < now - KEEP_OLD_CODES_MS,
+            )
+        )
+        await conn.execute(
+            sa.update(signin_codes)
+            .where(signin_codes.c.wa_id == wa_id, signin_codes.c.used_at.is_(None))
+            .values(used_at=now)
+        )
+        await conn.execute(
+            sa.insert(signin_codes).values(
+                id=attempt_id,
+                wa_id=wa_id,
+                code_hash=hash_code(_secret(core), attempt_id, code),
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+    await sender.send(wa_id, code, rules.code_seconds)
+    return IssuedCode(attempt_id, code, expires_at)
+
+
+async def verify_code(core: Core, attempt_id: str, typed: str, rules: SignInRules) -> SignedIn:
+    """Sign in with the code of ``attempt_id``: once, before it expires, within the tries."""
+    if len(attempt_id) != ATTEMPT_ID_LENGTH or not set(attempt_id) <= _BASE62:
+        raise CodeExpired("This code has expired or was already used")
+    now = core.clock()
+    async with core.db.write() as conn:
+        query = sa.select(signin_codes).where(signin_codes.c.id == attempt_id).with_for_update()
+        row = (await conn.execute(query)).first()
+        if row is None:
+            raise CodeExpired("This code has expired or was already used")
+        state = CodeState(row.code_hash, row.attempts, row.expires_at, row.used_at)
+        refusal = check_code(state, _secret(core), attempt_id, typed, now, rules.max_attempts)
+        if refusal is None:
+            await conn.execute(
+                sa.update(signin_codes).where(signin_codes.c.pk == row.pk).values(used_at=now)
+            )
+            session = await start_in(conn, now, rules.session_seconds, wa_id=row.wa_id)
+            return SignedIn(row.wa_id, session)
+        if row.used_at is None and row.expires_at > now and row.attempts < rules.max_attempts:
+            # A wrong try counts, and must be committed before the refusal is raised.
+            await conn.execute(
+                sa.update(signin_codes)
+                .where(signin_codes.c.pk == row.pk)
+                .values(attempts=signin_codes.c.attempts + 1)
+            )
+    raise refusal

@@ -1,0 +1,42 @@
+"""Error pages for the web door: a human sentence, never the Graph envelope."""
+
+from __future__ import annotations
+
+from fastapi.responses import HTMLResponse
+
+from grouplink.domain.errors import DomainError
+from grouplink.web.templating import render
+
+
+class FormRefused(DomainError):
+    """A form post without a valid CSRF token: another site's, or a stale page's."""
+
+    code, status, title = 10, 403, "Form refused"
+
+
+MESSAGES = {
+    400: ("Something's not right", "That request didn't look right. Go back and try again."),
+    403: (
+        "This page has expired",
+        "For your safety, the form you sent was refused. Go back, reload the page and try again.",
+    ),
+    404: ("Page not found", "There's nothing here. Check the link and try again."),
+    405: ("Page not found", "This page can't do that. Go back and try again."),
+    413: ("That's too much", "What you sent is too large."),
+    429: (
+        "Slow down",
+        "There were too many tries from your connection. Wait a minute, then try again.",
+    ),
+    500: (
+        "Something went wrong",
+        "Something went wrong on our side. Please try again in a moment.",
+    ),
+}
+
+
+def error_page(status: int, trace_id: str = "") -> HTMLResponse:
+    heading, message = MESSAGES.get(status) or MESSAGES[400 if status < 500 else 500]
+    response = render("error.html", status, heading=heading, message=message, trace_id=trace_id)
+    if status == 429:
+        response.headers["Retry-After"] = "60"
+    return response

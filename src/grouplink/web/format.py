@@ -1,0 +1,41 @@
+"""How things read on a page: phone numbers, counts, initials, avatar colours."""
+
+from __future__ import annotations
+
+import hashlib
+
+import phonenumbers
+
+PALETTE_SIZE = 8
+
+
+def display_phone(wa_id: str) -> str:
+    """``15550100001`` -> ``+1 555-010-0001`` (as the person would write it)."""
+    try:
+        number = phonenumbers.parse("+" + wa_id)
+    except phonenumbers.NumberParseException:
+        return "+" + wa_id
+    formatted: str = phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return formatted
+
+
+def participants(count: int) -> str:
+    return "1 participant" if count == 1 else f"{count} participants"
+
+
+def initials(subject: str) -> str:
+    words = [w for w in subject.split() if w[:1].isalnum()]
+    letters = "".join(w[0] for w in words[:2]) or subject.strip()[:1] or "?"
+    return letters.upper()
+
+
+def tint(key: str) -> int:
+    """A stable colour (0..7) for a group, the same on the page and in its default picture."""
+    return hashlib.sha256(key.encode()).digest()[0] % PALETTE_SIZE
+
+
+def summary(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

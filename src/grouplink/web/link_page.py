@@ -1,0 +1,131 @@
+"""The link page ``/{CODE}``: what a person sees when they open an invite link.
+
+GET shows the group and where the visitor stands; POST joins, asks to join or
+withdraws, through the same engine as every other door, then sends the browser
+back to GET (so reloading never repeats a post). The route is one path segment
+and goes last, so it cannot shadow any other route.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from grouplink.domain.errors import (
+    Banned,
+    DuplicateParticipant,
+    GroupFull,
+    JoinRequestUnknown,
+    LinkDead,
+)
+from grouplink.domain.groups import JoinApprovalMode
+from grouplink.services import joins, link_preview
+from grouplink.services.link_preview import GroupCard, LinkPreview, LinkStatus, Standing
+from grouplink.web import format
+from grouplink.web.context import Visitor, VisitorDep, Web, WebDep, check_form, chrome
+from grouplink.web.navigation import link_path, see_other
+from grouplink.web.paths import LINK_PAGE
+from grouplink.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+DONE = frozenset({"joined", "withdrawn", "full"})
+
+
+@router.api_route(LINK_PAGE, methods=["GET", "HEAD"])
+async def link_page(
+    code: str, web: WebDep, visitor: VisitorDep, done: str | None = None
+) -> Response:
+    await web.throttle.check(web.settings.rate_link_page, "page", visitor.address)
+    preview = await link_preview.preview(web.core, code, visitor.wa_id)
+    if preview.group is None:
+        return visitor.keep_cookies(_dead(preview.status))
+    state = page_state(preview, done if done in DONE else None)
+    context = _open_context(web, visitor, code, preview.group, state, done)
+    return visitor.keep_cookies(render("link.html", **context))
+
+
+@router.post(LINK_PAGE)
+async def link_action(
+    code: str,
+    web: WebDep,
+    visitor: VisitorDep,
+    csrf: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "",
+) -> Response:
+    if visitor.wa_id is None:
+        return see_other(f"/signin?next={link_path(code)}")
+    check_form(visitor, csrf)
+    await web.throttle.check(web.settings.rate_join, "join-address", visitor.address)
+    await web.throttle.check(web.settings.rate_join, "join-person", visitor.wa_id)
+    if action == "withdraw":
+        return see_other(link_path(code, await _withdraw(web, code, visitor.wa_id)))
+    return see_other(link_path(code, await _join(web, code, visitor.wa_id)))
+
+
+async def _join(web: Web, code: str, wa_id: str) -> str | None:
+    try:
+        outcome = await joins.open_link(web.core, code, wa_id, door="web")
+    except GroupFull:
+        return "full"
+    except (LinkDead, Banned, DuplicateParticipant):
+        return None  # the page, fetched again, says why
+    return "joined" if outcome.status == "joined" else None
+
+
+async def _withdraw(web: Web, code: str, wa_id: str) -> str | None:
+    try:
+        await joins.cancel_request(web.core, code, wa_id, door="web")
+    except (JoinRequestUnknown, LinkDead):
+        return None
+    return "withdrawn"
+
+
+def page_state(preview: LinkPreview, done: str | None) -> str:
+    """Which of the page's states to show: one template block each."""
+    assert preview.group is not None
+    standing = preview.standing
+    if standing is Standing.BANNED:
+        return "banned"
+    if standing is Standing.MEMBER:
+        return "joined" if done == "joined" else "member"
+    if standing is Standing.PENDING:
+        return "requested"
+    if preview.group.full or done == "full":
+        return "full"
+    return "join" if preview.group.approval is JoinApprovalMode.AUTO_APPROVE else "ask"
+
+
+def _dead(status: LinkStatus) -> Response:
+    reset = status is LinkStatus.RESET
+    return render("link_dead.html", 410 if reset else 404, reset=reset)
+
+
+def _open_context(
+    web: Web, visitor: Visitor, code: str, group: GroupCard, state: str, done: str | None
+) -> dict[str, Any]:
+    here = link_path(code)
+    version = group.picture_sha256[:16] if group.picture_sha256 else "none"
+    description = format.summary(group.description) or (
+        f"Group invite · {format.participants(group.participant_count)}"
+    )
+    return {
+        **chrome(visitor, here),
+        "group": group,
+        "state": state,
+        "withdrawn": done == "withdrawn",
+        "here": here,
+        "signin_url": f"/signin?next={here}",
+        "initials": format.initials(group.subject),
+        "tint": format.tint(group.key),
+        "count": format.participants(group.participant_count),
+        "picture_url": f"/pictures/{code}?v={version}",
+        "og": {
+            "title": group.subject,
+            "description": description,
+            "url": web.core.link_url(code),
+            "image": f"{web.public_url}/pictures/{code}?v={version}",
+        },
+    }

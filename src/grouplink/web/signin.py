@@ -1,0 +1,160 @@
+"""Sign-in by phone number and one-time code, and sign-out.
+
+``GET /signin`` asks for the number; ``POST /signin`` sends a code and shows
+the code form (in sandbox mode with the code on it); ``POST /signin/code``
+checks it, starts a session and goes on to ``next``; ``POST /signout`` ends it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from grouplink.domain.errors import InvalidParameter
+from grouplink.domain.people import normalize_wa_id
+from grouplink.domain.signin import CODE_DIGITS, CodeLocked, CodeWrong, SignInRefused
+from grouplink.services import sessions, signin
+from grouplink.web.context import Visitor, VisitorDep, Web, WebDep, check_form, chrome
+from grouplink.web.format import display_phone
+from grouplink.web.navigation import safe_next, see_other
+from grouplink.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+FormField = Annotated[str, Form()]
+
+BAD_NUMBER = "Enter your full number with its country code, like +1 555 010 0000."
+TOO_MANY_CODES = "Too many codes were asked for. Wait a few minutes, then try again."
+TOO_MANY_TRIES = "Too many tries from your connection. Wait a few minutes, then try again."
+
+
+@router.get("/signin")
+async def signin_page(visitor: VisitorDep, next: str | None = None) -> Response:
+    target = safe_next(next)
+    page: Response
+    if visitor.wa_id is not None:
+        page = render("signin_done.html", **chrome(visitor, "/signin"), next=target)
+    else:
+        page = _phone_page(visitor, target)
+    return visitor.keep_cookies(page)
+
+
+@router.post("/signin")
+async def send_code(
+    web: WebDep,
+    visitor: VisitorDep,
+    csrf: FormField = "",
+    phone: FormField = "",
+    next: FormField = "",
+) -> Response:
+    check_form(visitor, csrf)
+    target = safe_next(next)
+    try:
+        wa_id = normalize_wa_id(phone)
+    except InvalidParameter:
+        return _phone_page(visitor, target, phone=phone, error=BAD_NUMBER, status=400)
+    throttle, settings = web.throttle, web.settings
+    if not (
+        await throttle.allow(settings.rate_signin_address, "signin-address", visitor.address)
+        and await throttle.allow(settings.rate_signin_number, "signin-number", wa_id)
+    ):
+        return _phone_page(visitor, target, phone=phone, error=TOO_MANY_CODES, status=429)
+    issued = await signin.request_code(web.core, web.sender, wa_id, web.rules)
+    return _code_page(
+        web,
+        visitor,
+        target,
+        wa_id,
+        issued.attempt_id,
+        sandbox_code=issued.code if settings.sandbox_enabled else None,
+    )
+
+
+@router.post("/signin/code")
+async def check_code(
+    web: WebDep,
+    visitor: VisitorDep,
+    csrf: FormField = "",
+    attempt: FormField = "",
+    phone: FormField = "",
+    code: FormField = "",
+    next: FormField = "",
+) -> Response:
+    check_form(visitor, csrf)
+    target = safe_next(next)
+    wa_id = phone if phone.isdigit() and len(phone) <= 15 else ""
+    if not await web.throttle.allow(web.settings.rate_code_check, "code-address", visitor.address):
+        return _code_page(web, visitor, target, wa_id, attempt, error=TOO_MANY_TRIES, status=429)
+    try:
+        signed_in = await signin.verify_code(web.core, attempt, code, web.rules)
+    except SignInRefused as refused:
+        error, can_retry = _refusal_message(refused)
+        return _code_page(
+            web, visitor, target, wa_id, attempt if can_retry else "", error=error, status=400
+        )
+    if visitor.session_token is not None:  # signing in again replaces the old session
+        await sessions.end_session(web.core, visitor.session_token)
+    response = see_other(target)
+    visitor.start_session(response, signed_in.session.token, web.rules.session_seconds)
+    return visitor.keep_cookies(response)
+
+
+@router.post("/signout")
+async def signout(
+    web: WebDep, visitor: VisitorDep, csrf: FormField = "", next: FormField = ""
+) -> Response:
+    check_form(visitor, csrf)
+    await sessions.end_session(web.core, visitor.session_token)
+    response = see_other(safe_next(next))
+    visitor.end_session(response)
+    return response
+
+
+def _refusal_message(refused: SignInRefused) -> tuple[str, bool]:
+    """What to tell the person, and whether this code may still be tried."""
+    if isinstance(refused, CodeWrong) and refused.tries_left > 0:
+        tries = "1 try" if refused.tries_left == 1 else f"{refused.tries_left} tries"
+        return f"That code is not right. You have {tries} left.", True
+    if isinstance(refused, CodeWrong | CodeLocked):
+        return "Too many wrong codes. Ask for a new code.", False
+    return "This code has expired or was already used. Ask for a new code.", False
+
+
+def _phone_page(
+    visitor: Visitor, target: str, *, phone: str = "", error: str = "", status: int = 200
+) -> Response:
+    return render(
+        "signin_phone.html",
+        status,
+        **chrome(visitor, "/signin"),
+        next=target,
+        phone=phone,
+        error=error,
+    )
+
+
+def _code_page(
+    web: Web,
+    visitor: Visitor,
+    target: str,
+    wa_id: str,
+    attempt: str,
+    *,
+    sandbox_code: str | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    context: dict[str, Any] = {
+        **chrome(visitor, "/signin"),
+        "next": target,
+        "attempt": attempt,
+        "phone": wa_id,
+        "shown_phone": display_phone(wa_id) if wa_id else "your phone",
+        "minutes": max(1, web.rules.code_seconds // 60),
+        "digits": CODE_DIGITS,
+        "sandbox_code": sandbox_code,
+        "error": error,
+    }
+    return render("signin_code.html", status, **context)

@@ -1,0 +1,135 @@
+"""A real headless Chromium (Debian's ``chromium``) on a phone-sized screen.
+
+Outside CI a missing Chromium or Playwright skips the browser tests with the
+reason; in CI (``CI=true``) it fails them. Playwright drives the system
+browser: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.conftest import IN_CI
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PHONE = {"width": 390, "height": 844}
+# Screenshots go to a scratch folder unless GROUPLINK_SCREENSHOTS_DIR names one,
+# e.g. docs/screenshots to refresh the documentation's pictures.
+SCREENSHOTS = Path(
+    os.environ.get("GROUPLINK_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="grouplink-shots-")
+)
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+
+def require_browser() -> None:
+    """Skip (locally) or fail (in CI) when the browser or its driver is missing."""
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing: apt-get install chromium"
+    else:
+        try:
+            import axe_playwright_python  # noqa: F401
+            import playwright  # noqa: F401
+        except ImportError as error:
+            problem = f"{error.name} is not installed: pip install -e '.[test]'"
+    if problem is None:
+        return
+    if IN_CI:
+        pytest.fail(f"Chromium is required in CI: {problem}")
+    pytest.skip(f"no browser here ({problem}); CI runs these tests")
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as driver:
+        browser = await driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def phone(browser: Browser, *, dark: bool = False) -> BrowserContext:
+    """A phone-sized screen (390x844 CSS pixels, 2x), as most links are opened on phones."""
+    return await browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        color_scheme="dark" if dark else "light",
+        locale="en-US",
+    )
+
+
+class Watch:
+    """Collects what the page's console says: CSP violations and errors must not happen."""
+
+    def __init__(self, page: Page) -> None:
+        self.problems: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+
+    def _console(self, message: Any) -> None:
+        # A dead link's page is a 404 or 410 document: Chromium logs that, and it is right.
+        expected = message.text.startswith("Failed to load resource: the server responded")
+        if (message.type == "error" and not expected) or "Content Security Policy" in message.text:
+            self.problems.append(message.text)
+
+
+async def assert_accessible(page: Page, label: str) -> None:
+    """axe-core finds nothing serious or critical on the page as it is now."""
+    from axe_playwright_python.async_playwright import Axe
+
+    results = await Axe().run(page)
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(str(n["target"]) for n in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{label}: " + "\n".join(bad)
+
+
+async def tab_to(page: Page, selector: str, *, limit: int = 25) -> None:
+    """Press Tab until ``selector`` has the focus, as a keyboard user would."""
+    target = page.locator(selector)
+    for _ in range(limit):
+        if await target.evaluate("(el) => el === document.activeElement"):
+            return
+        await page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} never got the focus by Tab")
+
+
+async def press_enter_and_wait(page: Page, url: str | re.Pattern[str]) -> None:
+    async with page.expect_navigation(url=url):
+        await page.keyboard.press("Enter")
+
+
+async def heading(page: Page) -> str:
+    return " | ".join(
+        text.strip() for text in await page.locator("h1, h2").all_inner_texts() if text.strip()
+    )
+
+
+async def shoot(page: Page, name: str) -> None:
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def run(work: Callable[[], Awaitable[None]]) -> None:
+    import asyncio
+
+    asyncio.run(work())
