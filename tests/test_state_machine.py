@@ -1,0 +1,519 @@
+"""The server and a simple model agree through any sequence of group operations.
+
+A hypothesis state machine drives the real server (``grouplink serve``, two
+workers, SQLite and PostgreSQL) over HTTP with the operations of WIRE.md and the
+sandbox helpers: create a group, reset or delete its invite link, delete the
+group, change ``join_approval_mode``; people open the link, withdraw their
+requests and leave; the business approves, rejects and removes. Each step runs
+on a model of a few sets and dicts too, and asserts that the server answered
+what the model predicts. After each step the groups it touched are read back:
+participants and their count, pending requests, mode and current link must be
+the model's. Every code a group stops using is tried, and must be dead.
+
+Ten phone numbers and up to three live groups make collisions, bans and full
+groups common. On a failure hypothesis prints the shrunk steps, which read as a
+script: ids and codes are the server's, so they appear as variables, and where
+a step names a person by position (``who=[0]``) a comment line above it says
+which phone number that was::
+
+    groups_0 = state.first_group(mode='approval_required', openers=['15550000000'])
+    state.set_mode(gid=groups_0, mode='auto_approve')
+    # in the next step, 0 is '15550000000'
+    state.join(gid=groups_0, who=[0])
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import httpx
+from hypothesis import HealthCheck, event, note, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    initialize,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from tests.conftest import Server
+from tests.support import Business, make_business
+
+WA_IDS = [f"1555000000{n}" for n in range(10)]
+MODES = ["auto_approve", "approval_required"]
+MAX_PARTICIPANTS = 8  # the server's default limit (WIRE.md, Limits)
+MAX_LIVE_GROUPS = 3
+UNKNOWN_CODE = "Zz" * 11  # right shape, never issued (22 base62 characters)
+WHATSAPP = {"messaging_product": "whatsapp"}
+
+people = st.sampled_from(WA_IDS)
+# A phone number, or an int n for "the n-th participant" (leave, remove) or "the n-th
+# person with a pending request" (join) of the group, so that calls often hit them.
+someone = st.one_of(st.integers(0, len(WA_IDS) - 1), people)
+modes = st.sampled_from(MODES)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass
+class GroupModel:
+    gid: str
+    mode: str
+    code: str | None = None  # the current primary link; None after DELETE invite_link
+    codes: list[str] = field(default_factory=list)  # every code it ever had, oldest first
+    participants: set[str] = field(default_factory=set)
+    pending: dict[str, str] = field(default_factory=dict)  # wa_id -> join_request_id
+    banned: set[str] = field(default_factory=set)
+    deleted: bool = False
+
+    @staticmethod
+    def pick(who: int | str, among: Iterable[str]) -> str:
+        """``who`` as a phone number: itself, or n for the n-th of ``among`` (sorted,
+        counting round), or the n-th phone number if ``among`` is empty."""
+        if isinstance(who, str):
+            return who
+        chosen = sorted(among)
+        return chosen[who % len(chosen)] if chosen else WA_IDS[who]
+
+    def request_owner(self, request_id: str) -> str | None:
+        return next((wa for wa, rid in self.pending.items() if rid == request_id), None)
+
+
+def error_code(answer: httpx.Response) -> int | None:
+    try:
+        return int(answer.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def expect_error(answer: httpx.Response, code: int, status: int = 400) -> None:
+    assert (answer.status_code, error_code(answer)) == (status, code), (
+        f"{answer.request.method} {answer.request.url.path}: expected HTTP {status} with "
+        f"error {code}, got HTTP {answer.status_code}: {answer.text}"
+    )
+
+
+def expect_ok(answer: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert answer.status_code == status, (
+        f"{answer.request.method} {answer.request.url.path}: expected HTTP {status}, "
+        f"got HTTP {answer.status_code}: {answer.text}"
+    )
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def code_of(link: str) -> str:
+    code = link.rsplit("/", 1)[1]
+    assert len(code) == 22 and code.isascii() and code.isalnum(), link
+    return code
+
+
+def compared(
+    step: Callable[Concatenate[InviteLinkMachine, P], R],
+) -> Callable[Concatenate[InviteLinkMachine, P], R]:
+    """After the step, compare what it touched with the model (see ``compare``). Not an
+    @invariant, whose every run would print a line in the reproduction."""
+
+    @functools.wraps(step)
+    def run(machine: InviteLinkMachine, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        result = step(machine, *args, **kwargs)
+        machine.compare()
+        return result
+
+    return run
+
+
+@dataclass(frozen=True)
+class Session:
+    """What the examples of one test share: a business (groups of different examples
+    never meet, so one business serves them all), an HTTP client and a thread pool."""
+
+    biz: Business
+    http: httpx.Client
+    pool: ThreadPoolExecutor
+
+
+class InviteLinkMachine(RuleBasedStateMachine):
+    """The machine; the test sets ``session`` (one per backend)."""
+
+    session: Session
+
+    groups = Bundle("groups")  # live group ids; deleting a group consumes it
+    requests = Bundle("requests")  # every join request id ever issued, of any group
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.biz, self.http, self.pool = self.session.biz, self.session.http, self.session.pool
+        self.model: dict[str, GroupModel] = {}  # gid -> group, deleted ones included
+        self.code_group: dict[str, str] = {}  # code -> gid, for every code ever issued
+        self.request_of: dict[str, tuple[str, str]] = {}  # join_request_id -> (gid, wa_id)
+        self.user_ids: dict[str, str] = {}  # wa_id -> BSUID, as the server showed it
+        self.touched: set[str] = set()  # groups the current step acted on
+
+    # ---- helpers -------------------------------------------------------------------
+
+    def graph(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.http.request(method, f"/v23.0/{path}", **kwargs)
+
+    def sandbox(self, path: str, wa_id: str) -> httpx.Response:
+        return self.http.post(f"/sandbox/{path}", json={"wa_id": wa_id})
+
+    def group(self, gid: str) -> GroupModel:
+        self.touched.add(gid)
+        return self.model[gid]
+
+    def live(self) -> list[GroupModel]:
+        return [g for g in self.model.values() if not g.deleted]
+
+    def issued(self, group: GroupModel, link: str) -> None:
+        code = code_of(link)
+        assert code not in self.code_group, f"code {code} issued twice"
+        self.code_group[code] = group.gid
+        group.codes.append(code)
+        group.code = code
+
+    def try_code(self, code: str) -> httpx.Response:
+        return self.sandbox(f"invites/{code}/join", WA_IDS[0])
+
+    def assert_dead(self, *codes: str) -> None:
+        """Revoked codes let nobody in, and answer like an unknown one."""
+        for answer in self.pool.map(self.try_code, codes):
+            expect_error(answer, 100)
+
+    def numbers_for(self, who: list[int | str], among: Iterable[str]) -> list[str]:
+        """Phone numbers for ``who`` (see ``someone``); the reproduction notes them."""
+        numbers = [GroupModel.pick(w, among) for w in who]
+        for w, number in zip(who, numbers, strict=True):
+            if isinstance(w, int):
+                note(f"# in the next step, {w} is {number!r}")
+        return numbers
+
+    def see_person(self, wa_id: str, user_id: str) -> None:
+        assert user_id.startswith("US.") and user_id[3:].isdigit(), user_id
+        known = self.user_ids.setdefault(wa_id, user_id)
+        assert known == user_id, f"{wa_id} had user_id {known}, now {user_id}"
+
+    # ---- groups ----------------------------------------------------------------------
+
+    @initialize(target=groups, mode=modes, openers=st.lists(people, max_size=6))
+    @compared
+    def first_group(self, mode: str, openers: list[str]) -> str:
+        # Every run starts with a group, so no run is spent on rules that need none.
+        expect_error(self.try_code(UNKNOWN_CODE), 100)
+        return self.new_group(mode, openers)
+
+    @precondition(lambda self: len(self.live()) < MAX_LIVE_GROUPS)
+    @rule(target=groups, mode=modes, openers=st.lists(people, max_size=6))
+    @compared
+    def create(self, mode: str, openers: list[str]) -> str:
+        """A new group has a working link at once; ``openers`` open it straight away (their
+        requests, if any, are reached through ``decide(all_pending=True)``)."""
+        return self.new_group(mode, openers)
+
+    def new_group(self, mode: str, openers: list[str]) -> str:
+        body = {**WHATSAPP, "subject": "Machine", "join_approval_mode": mode}
+        made = expect_ok(self.graph("POST", f"{self.biz.phone_number_id}/groups", json=body))
+        gid = str(made["id"])
+        assert gid not in self.model and made["request_id"]
+        group = self.model[gid] = GroupModel(gid, mode)
+        self.touched.add(gid)
+        self.issued(group, expect_ok(self.graph("GET", f"{gid}/invite_link"))["invite_link"])
+        for wa_id in openers:
+            self.join_one(group, wa_id)
+        return gid
+
+    # Only while another group lives: a run with ``create`` switched off (hypothesis
+    # turns rules off at random) would otherwise have nothing left to act on.
+    @precondition(lambda self: len(self.live()) > 1)
+    @rule(gid=consumes(groups))
+    @compared
+    def delete_group(self, gid: str) -> None:
+        """Everyone is out, every code is dead, and the id is unknown to every call."""
+        group = self.group(gid)
+        answer = expect_ok(self.graph("DELETE", gid))
+        assert answer["success"] is True and answer["request_id"]
+        group.deleted = True
+        group.code = None
+        group.participants.clear()
+        group.pending.clear()
+        self.assert_dead(*group.codes)
+        expect_error(self.graph("GET", gid, params={"fields": "participants"}), 131041)
+        expect_error(self.graph("GET", f"{gid}/join_requests"), 131041)
+        expect_error(self.sandbox(f"groups/{gid}/leave", WA_IDS[0]), 131041)
+
+    @rule(gid=groups, mode=modes)
+    @compared
+    def set_mode(self, gid: str, mode: str) -> None:
+        """Switching the mode keeps pending requests; only later joins follow the new mode."""
+        body = {**WHATSAPP, "join_approval_mode": mode}
+        assert expect_ok(self.graph("POST", gid, json=body))["request_id"]
+        self.group(gid).mode = mode
+
+    # ---- the invite link ---------------------------------------------------------
+
+    @rule(gid=groups, action=st.sampled_from(["reset", "delete"]))
+    @compared
+    def change_link(self, gid: str, action: str) -> None:
+        """``reset`` (POST invite_link): a new code works at once and every earlier one is
+        dead. ``delete`` (DELETE invite_link): no code works, and GET invite_link answers
+        100, until the next reset."""
+        group = self.group(gid)
+        before = group.code
+        if action == "reset":
+            answer = expect_ok(self.graph("POST", f"{gid}/invite_link", json=WHATSAPP))
+            self.issued(group, answer["invite_link"])
+        else:
+            answer = expect_ok(self.graph("DELETE", f"{gid}/invite_link", json=WHATSAPP))
+            assert answer == {**WHATSAPP, "success": "true"}, answer
+            group.code = None
+        # The code that just stopped, and the group's first (still dead, however many
+        # resets later); trying every old code each time would cost more than it finds.
+        self.assert_dead(
+            *dict.fromkeys(c for c in (before, group.codes[0]) if c and c != group.code)
+        )
+
+    # ---- people ------------------------------------------------------------------
+
+    @rule(target=requests, gid=groups, who=st.lists(someone, min_size=1, max_size=4))
+    @compared
+    def join(self, gid: str, who: list[int | str]) -> Any:
+        """People open the group's latest code (dead after DELETE invite_link), one after
+        another: they join, ask to join, or are refused. An int n stands for the n-th
+        person with a pending request: they ask again, or join if the group no longer
+        requires approval."""
+        group = self.group(gid)
+        # One by one: each join changes who is pending for the next int.
+        new = []
+        for w in who:
+            if request_id := self.join_one(group, self.numbers_for([w], group.pending)[0]):
+                new.append(request_id)
+        return multiple(*new)
+
+    def join_one(self, group: GroupModel, wa_id: str) -> str | None:
+        """One person opens the group's latest code; returns a new join request's id."""
+        code = group.codes[-1]
+        answer = self.sandbox(f"invites/{code}/join", wa_id)
+        if code != group.code:
+            event("join: dead link")
+            expect_error(answer, 100)
+        elif wa_id in group.banned:
+            event("join: banned")
+            expect_error(answer, 131203)
+        elif wa_id in group.participants:
+            event("join: already in")
+            expect_error(answer, 131202)
+        elif group.mode == "auto_approve":
+            if len(group.participants) >= MAX_PARTICIPANTS:
+                event("join: full")
+                expect_error(answer, 131204)
+            else:
+                event(
+                    "join: joined" + (" with a request pending" if wa_id in group.pending else "")
+                )
+                assert expect_ok(answer) == {"status": "joined", "group_id": group.gid}
+                group.participants.add(wa_id)
+                group.pending.pop(wa_id, None)  # an earlier request is settled by joining
+        else:
+            body = expect_ok(answer)
+            assert (body["status"], body["group_id"]) == ("requested", group.gid), body
+            request_id = str(body["join_request_id"])
+            if wa_id in group.pending:
+                event("join: asked again")
+                assert request_id == group.pending[wa_id], "asking twice made a second request"
+            else:
+                event("join: requested")
+                assert request_id not in self.request_of, "join request id reused"
+                self.request_of[request_id] = (group.gid, wa_id)
+                group.pending[wa_id] = request_id
+                return request_id
+        return None
+
+    @rule(request=requests)
+    @compared
+    def cancel(self, request: str) -> None:
+        """The person who made ``request`` withdraws what they now have pending in that
+        group, through its latest code (which need not still work)."""
+        gid, wa_id = self.request_of[request]
+        group = self.group(gid)
+        answer = self.sandbox(f"invites/{group.codes[-1]}/cancel", wa_id)
+        if wa_id in group.pending:
+            event("cancel: withdrawn")
+            body = expect_ok(answer)
+            assert body == {"status": "cancelled", "join_request_id": group.pending.pop(wa_id)}
+        else:
+            event("cancel: nothing pending")
+            expect_error(answer, 131213)
+
+    @rule(gid=groups, who=someone)
+    @compared
+    def leave(self, gid: str, who: int | str) -> None:
+        """A participant leaves (and may come back); anyone else is refused with 131212."""
+        group = self.group(gid)
+        [wa_id] = self.numbers_for([who], group.participants)
+        answer = self.sandbox(f"groups/{gid}/leave", wa_id)
+        if wa_id in group.participants:
+            event("leave: left")
+            assert expect_ok(answer) == {"status": "left"}
+            group.participants.discard(wa_id)  # leaving is not a ban
+        else:
+            event("leave: not a participant")
+            expect_error(answer, 131212)
+
+    # ---- the business decides ----------------------------------------------------
+
+    @rule(
+        gid=groups,
+        who=st.lists(someone, min_size=1, max_size=3),
+        named_by=st.sampled_from(["user", "user_id", "mixed"]),
+    )
+    @compared
+    def remove(self, gid: str, who: list[int | str], named_by: str) -> None:
+        """All or nothing; everyone removed is banned from the group's links. People are
+        named by phone (``user``), by BSUID (``user_id``, once the server has shown it)
+        or alternately (``mixed``), and may be named twice."""
+        group = self.group(gid)
+        wa_ids = self.numbers_for(who, group.participants)
+        refs = [
+            {"user_id": self.user_ids[wa]}
+            if wa in self.user_ids and (named_by == "user_id" or (named_by == "mixed" and n % 2))
+            else {"user": wa}
+            for n, wa in enumerate(wa_ids)
+        ]
+        body = {**WHATSAPP, "participants": refs}
+        answer = self.graph("DELETE", f"{gid}/participants", json=body)
+        if set(wa_ids) <= group.participants:
+            event("remove: removed")
+            assert expect_ok(answer)["request_id"]
+            group.participants -= set(wa_ids)
+            group.banned |= set(wa_ids)
+        else:
+            event("remove: someone is not a participant")
+            expect_error(answer, 131212)
+
+    @precondition(lambda self: bool(self.request_of))  # else drawing ``ids`` fails
+    @rule(
+        gid=groups,
+        verdict=st.sampled_from(["approve", "reject"]),
+        ids=st.lists(requests, max_size=3),
+        all_pending=st.booleans(),
+    )
+    @compared
+    def decide(self, gid: str, verdict: str, ids: list[str], all_pending: bool) -> None:
+        """Approve (POST join_requests) or reject (DELETE) ``ids``, of any group and maybe
+        already decided, and with ``all_pending`` every request the group has pending.
+        Each id succeeds or fails on its own: HTTP 206 when some fail, a plain error
+        when all do."""
+        approve = verdict == "approve"
+        group = self.group(gid)
+        asked = ids + (list(group.pending.values()) if all_pending else [])
+        method, verb = ("POST", "approved") if approve else ("DELETE", "rejected")
+        answer = self.graph(
+            method, f"{gid}/join_requests", json={**WHATSAPP, "join_requests": asked}
+        )
+        if not asked:
+            event("decide: empty list")
+            expect_error(answer, 100)
+            return
+        done, failed = [], []
+        for request_id in dict.fromkeys(asked):  # a repeated id counts once
+            wa_id = group.request_owner(request_id)
+            if wa_id is None:
+                failed.append((request_id, 131213))
+            elif approve and len(group.participants) >= MAX_PARTICIPANTS:
+                event("approve: group full")
+                failed.append((request_id, 131204))
+            else:
+                done.append(request_id)
+                del group.pending[wa_id]
+                if approve:
+                    group.participants.add(wa_id)
+        if failed and not done:  # nothing decided: a plain error, the first failure's code
+            event(f"{verb}: none")
+            expect_error(answer, failed[0][1])
+            return
+        body = expect_ok(answer, 206 if failed else 200)
+        assert body[f"{verb}_join_requests"] == done, body
+        if failed:
+            event(f"{verb}: some")
+            got = [
+                (f["join_request_id"], f["errors"][0]["code"]) for f in body["failed_join_requests"]
+            ]
+            assert got == failed, body
+            assert body["errors"][0]["code"] == 131201, body
+        else:
+            event(f"{verb}: all")
+            assert "failed_join_requests" not in body, body
+
+    # ---- what the server shows ---------------------------------------------------
+
+    def compare(self) -> None:
+        """The groups the step touched, as the server shows them: participants and their
+        count, pending requests, mode and current link. A group the step did not touch
+        has not changed in the model, and reading every group after every step would
+        halve the steps the time allows; an effect that leaked into another group shows
+        the next time that group is touched."""
+        fields = "participants,total_participant_count,join_approval_mode"
+        live = [g for g in self.live() if g.gid in self.touched]
+        self.touched.clear()
+        reads = [
+            read
+            for group in live
+            for read in (
+                (group.gid, {"fields": fields}),
+                (f"{group.gid}/join_requests", {}),
+                (f"{group.gid}/invite_link", {}),
+            )
+        ]
+        # Read concurrently: the server has two workers, and reads change nothing.
+        answers = iter(list(self.pool.map(lambda r: self.graph("GET", r[0], params=r[1]), reads)))
+        for group in live:
+            read_info, read_requests, link = next(answers), next(answers), next(answers)
+
+            info = expect_ok(read_info)
+            shown = [p["wa_id"] for p in info["participants"]]
+            assert len(shown) == len(set(shown)), f"{group.gid}: a participant twice: {shown}"
+            assert set(shown) == group.participants, f"{group.gid}: participants {sorted(shown)}"
+            assert info["total_participant_count"] == len(group.participants), info
+            assert info["join_approval_mode"] == group.mode, info
+            for person in info["participants"]:
+                self.see_person(person["wa_id"], person["user_id"])
+
+            listed = expect_ok(read_requests)["data"]
+            pending = {r["wa_id"]: r["join_request_id"] for r in listed}
+            assert len(pending) == len(listed), f"{group.gid}: two requests of one person"
+            assert pending == group.pending, f"{group.gid}: pending requests {pending}"
+            for request in listed:
+                self.see_person(request["wa_id"], request["user_id"])
+
+            if group.code is None:
+                expect_error(link, 100)
+            else:
+                assert code_of(expect_ok(link)["invite_link"]) == group.code
+
+
+def test_server_agrees_with_model(server: Server) -> None:
+    biz = make_business(server.database_url, server.graph)
+    with (
+        httpx.Client(base_url=server.base_url, headers=biz.auth, timeout=30) as http,
+        ThreadPoolExecutor(max_workers=3 * MAX_LIVE_GROUPS) as pool,
+    ):
+        session = Session(biz, http, pool)
+        machine = type("InviteLinkMachine", (InviteLinkMachine,), {"session": session})
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=25,
+                stateful_step_count=30,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow],
+            ),
+        )
