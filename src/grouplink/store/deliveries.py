@@ -55,6 +55,18 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+async def work_waiting(conn: AsyncConnection, now: int) -> bool:
+    """Whether an event awaits fan-out or a delivery is due (a cheap, indexed read)."""
+    new_event = sa.select(outbox.c.pk).where(outbox.c.fanned_out_at.is_(None)).limit(1)
+    due = (
+        sa.select(webhook_deliveries.c.pk)
+        .where(webhook_deliveries.c.state == PENDING, webhook_deliveries.c.next_attempt_at <= now)
+        .limit(1)
+    )
+    query = sa.select(sa.or_(sa.exists(new_event), sa.exists(due)))
+    return bool(await conn.scalar(query))
+
+
 async def fan_out(conn: AsyncConnection, now: int, limit: int) -> int:
     """One delivery per new event and subscription that wants its field; returns events done."""
     events_query = (

@@ -82,6 +82,10 @@ class Dispatcher:
     async def run_once(self, client: Client) -> bool:
         """One round; True if there was work (so the next round starts at once)."""
         now = self.core.clock()
+        # Idle rounds only read: the write lock (all of it, on SQLite) is taken for work.
+        async with self.core.db.read() as conn:
+            if not await deliveries.work_waiting(conn, now):
+                return False
         async with self.core.db.write() as conn:
             fanned = await deliveries.fan_out(conn, now, self.settings.batch * 4)
         async with self.core.db.write() as conn:
