@@ -13,12 +13,13 @@ suite; in CI (``CI=true``) it fails.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,10 @@ class Server:
 def start_server(
     database_url: str, data_dir: Path, workers: int = 2, **settings: str
 ) -> tuple[subprocess.Popen[bytes], Server]:
+    """Start ``grouplink serve`` in a process group of its own and wait until it answers.
+
+    Stop it with ``stop_server``, which ends the whole group: uvicorn's worker
+    processes as well as its main process."""
     port = free_port()
     env = {
         **os.environ,
@@ -61,38 +66,62 @@ def start_server(
         "GROUPLINK_LOG_LEVEL": "warning",
         **{f"GROUPLINK_{k.upper()}": v for k, v in settings.items()},
     }
-    log = open(data_dir / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "grouplink", "serve", "--workers", str(workers)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = data_dir / f"server-{port}.log"
+    with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "grouplink", "serve", "--workers", str(workers)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"grouplink serve exited: {(data_dir / f'server-{port}.log').read_text()}"
-            )
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError("grouplink serve did not start in 90 s")
+    try:
+        wait_until_healthy(proc, base, log_path, timeout=90)
+    except BaseException:
+        stop_server(proc)
+        raise
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     return proc, Server(backend, base, database_url, env)
 
 
+def wait_until_healthy(
+    proc: subprocess.Popen[bytes], base: str, log_path: Path, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"grouplink serve exited: {log_path.read_text()}")
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"grouplink serve did not start in {timeout:g} s: {log_path.read_text()}")
+
+
+def stop_process_groups(procs: list[subprocess.Popen[bytes]], grace: float = 10) -> None:
+    """End processes started with ``start_new_session=True`` and everything in their
+    groups: SIGTERM to each group, up to ``grace`` seconds for the leaders to exit,
+    then SIGKILL to whatever is left (children a leader did not take down with it)."""
+    for proc in procs:
+        signal_group(proc, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        with suppress(subprocess.TimeoutExpired):
+            proc.wait(max(0.0, deadline - time.monotonic()))
+    for proc in procs:
+        signal_group(proc, signal.SIGKILL)
+        proc.wait()
+
+
+def signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    with suppress(ProcessLookupError):  # nobody left in the group
+        os.killpg(proc.pid, sig)  # the group's id is the leader's pid (start_new_session)
+
+
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_process_groups([proc])
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,59 @@ take seconds; ``quiet_server`` delivers nothing itself (dispatcher off), so
 `grouplink worker` processes do. Each has a database of its own: the shared
 server's dispatchers must not deliver these tests' events with other settings.
 Tests stay apart by making their own business and receiver.
+
+Also here: a ``receiver`` on loopback for each test, and ``subscribe``, which
+points a business's webhooks at one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.conftest import Server, own_server
+from tests.receiver import Receiver
+from tests.support import Business
+
+ALL = "group_lifecycle_update,group_participants_update,group_settings_update,group_status_update"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on loopback, up for the test and stopped after it."""
+    started = Receiver().start()
+    yield started
+    started.stop()
+
+
+def subscribe(
+    api: httpx.Client,
+    biz: Business,
+    receiver: Receiver,
+    *,
+    expect: int | None = 200,
+    as_json: bool = False,
+    **fields: str,
+) -> httpx.Response:
+    """POST /{business_id}/subscriptions: ``receiver`` for every group field, form-encoded.
+
+    ``fields`` override any part of the body (``fields="group_lifecycle_update"``,
+    ``verify_token="wrong"``); ``as_json`` sends it as JSON instead. The answer's
+    status must be ``expect`` (None: not checked)."""
+    body = {
+        "object": "whatsapp_business_account",
+        "callback_url": receiver.url,
+        "verify_token": receiver.verify_token,
+        "fields": ALL,
+        **fields,
+    }
+    url = f"/{biz.business_id}/subscriptions"
+    answer = api.post(url, json=body) if as_json else api.post(url, data=body)
+    if expect is not None:
+        assert answer.status_code == expect, answer.text
+    return answer
 
 
 @pytest.fixture(scope="session")

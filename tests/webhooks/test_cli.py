@@ -7,22 +7,13 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
 from tests.conftest import Server
 from tests.receiver import Receiver
-from tests.support import create_group
+from tests.support import Business, create_group
 from tests.test_cli import cli
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver().start()
-    yield started
-    started.stop()
 
 
 def test_webhooks_by_cli_and_secret_rotation(fast_server: Server, receiver: Receiver) -> None:
@@ -48,14 +39,11 @@ def test_webhooks_by_cli_and_secret_rotation(fast_server: Server, receiver: Rece
     ]
     assert listed == [{"callback_url": receiver.url, "fields": ["group_lifecycle_update"]}]
 
-    biz_api = httpx.Client(
-        base_url=made["base_url"], headers={"Authorization": f"Bearer {made['token']}"}
+    biz = Business(
+        business, made["phone_number_id"], made["token"], made["app_secret"], made["base_url"]
     )
-
-    class Biz:  # the shape tests.support.create_group needs
-        phone_number_id = made["phone_number_id"]
-
-    create_group(biz_api, Biz(), subject="first")  # type: ignore[arg-type]
+    biz_api = httpx.Client(base_url=biz.graph, headers=biz.auth)
+    create_group(biz_api, biz, subject="first")
     [first] = receiver.wait_for(lambda ds: len(ds) >= 1)
     expected = hmac.new(made["app_secret"].encode(), first.body, hashlib.sha256).hexdigest()
     assert first.headers["X-Hub-Signature-256"] == f"sha256={expected}"
@@ -63,13 +51,13 @@ def test_webhooks_by_cli_and_secret_rotation(fast_server: Server, receiver: Rece
     rotated = cli(srv, "secret", "rotate", business)
     new_secret = rotated.stdout.strip()
     assert rotated.returncode == 0 and new_secret and new_secret != made["app_secret"]
-    create_group(biz_api, Biz(), subject="second")  # type: ignore[arg-type]
+    create_group(biz_api, biz, subject="second")
     second = receiver.wait_for(lambda ds: len(ds) >= 2)[1]
     expected = hmac.new(new_secret.encode(), second.body, hashlib.sha256).hexdigest()
     assert second.headers["X-Hub-Signature-256"] == f"sha256={expected}"
 
     receiver.status = 500
-    create_group(biz_api, Biz(), subject="third")
+    create_group(biz_api, biz, subject="third")
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         state = biz_api.get(f"/{business}/webhook_deliveries", params={"state": "dead"}).json()
@@ -79,7 +67,7 @@ def test_webhooks_by_cli_and_secret_rotation(fast_server: Server, receiver: Rece
     out = cli(srv, "webhooks", "deliveries", business, "--state", "dead").stdout
     dead = [json.loads(line) for line in out.splitlines()]
     [third] = dead
-    assert third["attempt_log"][0]["status_code"] == 500  # type: ignore[index]
+    assert third["attempt_log"][0]["status_code"] == 500
     receiver.status = 200
     again = cli(srv, "webhooks", "redeliver", business)
     assert again.returncode == 0 and "queued 1 delivery" in again.stderr

@@ -6,37 +6,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from pywa import utils as pywa_utils
 
 from tests.conftest import Server
 from tests.receiver import Delivery, Receiver
 from tests.support import Business, create_group, join, make_business
-
-ALL = "group_lifecycle_update,group_participants_update,group_settings_update,group_status_update"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver().start()
-    yield started
-    started.stop()
-
-
-def subscribe(api: httpx.Client, biz: Business, receiver: Receiver) -> None:
-    answer = api.post(
-        f"/{biz.business_id}/subscriptions",
-        data={
-            "object": "whatsapp_business_account",
-            "callback_url": receiver.url,
-            "verify_token": receiver.verify_token,
-            "fields": ALL,
-        },
-    )
-    assert answer.status_code == 200, answer.text
+from tests.webhooks.conftest import subscribe
 
 
 def of_type(deliveries: list[Delivery], kind: str) -> list[Delivery]:
@@ -191,8 +168,9 @@ def test_failed_changes_and_rejections_send_nothing(
     assert marker["id"] in {d.event["group_id"] for d in got}
 
 
-def test_a_receiver_down_for_a_while_gets_everything_once_it_is_back(fast_server: Server) -> None:
-    receiver = Receiver().start()
+def test_a_receiver_down_for_a_while_gets_everything_once_it_is_back(
+    fast_server: Server, receiver: Receiver
+) -> None:
     biz = make_business(fast_server.database_url, fast_server.graph)
     with httpx.Client(base_url=biz.graph, headers=biz.auth) as api:
         subscribe(api, biz, receiver)
@@ -214,11 +192,11 @@ def test_a_receiver_down_for_a_while_gets_everything_once_it_is_back(fast_server
         assert retried["attempt_log"][-1]["status_code"] == 200
         ids = [d.headers["X-Grouplink-Event-Id"] for d in got]
         assert sorted(ids) == sorted(d["event_id"] for d in log)
-    receiver.stop()
 
 
-def test_dead_letter_after_the_retry_window_then_redeliver(fast_server: Server) -> None:
-    receiver = Receiver().start()
+def test_dead_letter_after_the_retry_window_then_redeliver(
+    fast_server: Server, receiver: Receiver
+) -> None:
     biz = make_business(fast_server.database_url, fast_server.graph)
     with httpx.Client(base_url=biz.graph, headers=biz.auth) as api:
         subscribe(api, biz, receiver)
@@ -252,4 +230,3 @@ def test_dead_letter_after_the_retry_window_then_redeliver(fast_server: Server) 
         again = api.post(f"{url}/redeliver", json={"event_ids": [dead_one["event_id"]]})
         assert again.json()["redelivered"] == 1
         assert attempt(dead_one["attempts"] + 2).body == redelivered.body
-    receiver.stop()

@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -19,45 +20,47 @@ import sqlalchemy as sa
 from grouplink.settings import normalize_database_url
 from grouplink.store.database import Database
 from grouplink.store.tables import webhook_deliveries
-from tests.conftest import Server
+from tests.conftest import Server, stop_process_groups
 from tests.receiver import Receiver
 from tests.support import Business, make_business
+from tests.webhooks.conftest import subscribe
 
-ALL = "group_lifecycle_update,group_participants_update,group_settings_update,group_status_update"
+Worker = subprocess.Popen[bytes]
+
+
+class StartWorker(Protocol):
+    def __call__(self, srv: Server, name: str, **settings: str) -> Worker: ...
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver().start()
-    yield started
-    started.stop()
+def start_worker(tmp_path: Path) -> Iterator[StartWorker]:
+    """``start_worker(srv, name, **settings)`` runs `grouplink worker` in a process
+    group of its own; whatever still runs when the test ends, even after a failed
+    assertion, is stopped with its whole group."""
+    started: list[Worker] = []
 
+    def start(srv: Server, name: str, **settings: str) -> Worker:
+        env = {**srv.env, **{f"GROUPLINK_{k.upper()}": v for k, v in settings.items()}}
+        with open(tmp_path / f"worker-{name}.log", "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "grouplink", "worker", "--name", name],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        started.append(proc)
+        return proc
 
-def start_worker(srv: Server, tmp: Path, name: str, **settings: str) -> subprocess.Popen[bytes]:
-    env = {**srv.env, **{f"GROUPLINK_{k.upper()}": v for k, v in settings.items()}}
-    log = open(tmp / f"worker-{name}.log", "wb")  # noqa: SIM115 - lives as long as the worker
-    return subprocess.Popen(
-        [sys.executable, "-m", "grouplink", "worker", "--name", name],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    yield start
+    stop([p for p in started if p.poll() is None])
 
 
 def queue_events(srv: Server, receiver: Receiver, count: int) -> tuple[Business, set[str]]:
     """Subscribe, then make ``count`` groups: one group_create event each."""
     biz = make_business(srv.database_url, srv.graph)
     with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30) as api:
-        subscribed = api.post(
-            f"/{biz.business_id}/subscriptions",
-            data={
-                "object": "whatsapp_business_account",
-                "callback_url": receiver.url,
-                "verify_token": receiver.verify_token,
-                "fields": ALL,
-            },
-        )
-        assert subscribed.status_code == 200, subscribed.text
+        subscribe(api, biz, receiver)
         ids = set()
         for n in range(count):
             made = api.post(
@@ -89,19 +92,13 @@ def leased_count(database_url: str, worker: str) -> int:
     return asyncio.run(run())
 
 
-def stop(workers: list[subprocess.Popen[bytes]]) -> None:
-    for worker in workers:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-    for worker in workers:
-        try:
-            worker.wait(20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+def stop(workers: list[Worker]) -> None:
+    """SIGTERM to each worker's group, then SIGKILL to any left after 20 s."""
+    stop_process_groups(workers, grace=20)
 
 
 def test_several_workers_deliver_each_event_exactly_once(
-    quiet_server: Server, tmp_path: Path, receiver: Receiver
+    quiet_server: Server, receiver: Receiver, start_worker: StartWorker
 ) -> None:
     # Two workers on both backends; four too on PostgreSQL, the scale-out backend.
     for workers in [2, 4] if quiet_server.backend == "postgresql" else [2]:
@@ -110,7 +107,7 @@ def test_several_workers_deliver_each_event_exactly_once(
         time.sleep(0.5)
         assert receiver.received() == []  # the server itself does not deliver
         procs = [
-            start_worker(quiet_server, tmp_path, f"w{workers}-{n}", webhook_batch="10")
+            start_worker(quiet_server, f"w{workers}-{n}", webhook_batch="10")
             for n in range(workers)
         ]
         try:
@@ -125,14 +122,13 @@ def test_several_workers_deliver_each_event_exactly_once(
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(
-    quiet_server: Server, tmp_path: Path, receiver: Receiver
+    quiet_server: Server, receiver: Receiver, start_worker: StartWorker
 ) -> None:
     srv = quiet_server
     _, made = queue_events(srv, receiver, 30)
     receiver.delay_s = 0.3  # slow enough that the worker holds a claimed batch
     doomed = start_worker(
         srv,
-        tmp_path,
         "doomed",
         webhook_lease_seconds="2",
         webhook_batch="30",
@@ -143,7 +139,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     doomed.wait(10)
     assert len(set(delivered_group_ids(receiver))) < len(made)  # it died with work in hand
     receiver.delay_s = 0
-    heir = start_worker(srv, tmp_path, "heir", webhook_lease_seconds="2")
+    heir = start_worker(srv, "heir", webhook_lease_seconds="2")
     try:
         receiver.wait_for(lambda ds: {d.event["group_id"] for d in ds} >= made, 60)
     finally:
@@ -152,14 +148,13 @@ def test_a_worker_killed_mid_batch_loses_nothing(
 
 
 def test_sigterm_finishes_in_flight_work_and_releases_the_rest(
-    quiet_server: Server, tmp_path: Path, receiver: Receiver
+    quiet_server: Server, receiver: Receiver, start_worker: StartWorker
 ) -> None:
     srv = quiet_server
     _, made = queue_events(srv, receiver, 20)
     receiver.delay_s = 0.5
     worker = start_worker(
         srv,
-        tmp_path,
         "polite",
         webhook_lease_seconds="600",
         webhook_batch="5",
@@ -171,7 +166,7 @@ def test_sigterm_finishes_in_flight_work_and_releases_the_rest(
     # Nothing stays leased by the stopped worker, although its lease was 10 minutes.
     assert leased_count(srv.database_url, "polite") == 0
     receiver.delay_s = 0
-    heir = start_worker(srv, tmp_path, "heir")
+    heir = start_worker(srv, "heir")
     try:
         receiver.wait_for(lambda ds: {d.event["group_id"] for d in ds} >= made, 60)
     finally:
