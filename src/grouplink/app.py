@@ -17,7 +17,8 @@ from grouplink.logs import configure_logging
 from grouplink.services.core import build_core
 from grouplink.settings import Settings
 from grouplink.store.migrate import migrate
-from grouplink.web import fallback, link_page, pictures, signin
+from grouplink.web import console, fallback, link_page, pictures, signin
+from grouplink.web.console import access as console_access
 from grouplink.web.context import Web
 from grouplink.webhooks.dispatcher import Dispatcher
 
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The web door's fixed prefixes, before the Graph catch-all /{version}/{group_id}.
     app.mount("/static", StaticFiles(packages=[("grouplink.web", "static")]), name="static")
     app.include_router(signin.router)
+    app.include_router(console.router)
+    console_access.install(app)
     app.include_router(pictures.router)
     app.include_router(fallback.router)
     if settings.sandbox_enabled:

@@ -28,7 +28,7 @@ from grouplink.domain.errors import (
     UnknownError,
 )
 from grouplink.graph.envelope import error_body, error_response, trace_id
-from grouplink.web.errors import error_page
+from grouplink.web.errors import page_for
 from grouplink.web.paths import is_page_path
 
 log = structlog.get_logger("grouplink.http")
@@ -113,7 +113,7 @@ def _content_length(scope: Scope) -> int | None:
 async def _send_error(send: Send, scope: Scope, error: DomainError) -> None:
     response: Response
     if is_page_path(scope["path"]):
-        response = error_page(error.status, trace_id.get())
+        response = page_for(error, trace_id.get())
     else:
         response = JSONResponse(error_body(error), status_code=error.status)
     await send(
@@ -128,7 +128,7 @@ async def _send_error(send: Send, scope: Scope, error: DomainError) -> None:
 
 def _answer(request: Request, error: DomainError) -> Response:
     if is_page_path(request.url.path):
-        return error_page(error.status, trace_id.get())
+        return page_for(error, trace_id.get())
     return error_response(error)
 
 

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     rate_signin_address: str = Field(default="20/hour", description="Codes sent per address.")
     rate_signin_number: str = Field(default="5/15 minutes", description="Codes sent per number.")
     rate_code_check: str = Field(default="60/hour", description="Code checks per address.")
+    rate_token_check: str = Field(
+        default="30/hour", description="Console sign-ins with an API token, per address."
+    )
 
     @field_validator(
         "rate_link_page",
@@ -92,6 +95,7 @@ class Settings(BaseSettings):
         "rate_signin_address",
         "rate_signin_number",
         "rate_code_check",
+        "rate_token_check",
     )
     @classmethod
     def _rate(cls, value: str) -> str:

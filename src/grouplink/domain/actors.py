@@ -11,6 +11,7 @@ class Actor:
 
     label: str  # "business:<id>", "person:<wa_id>", "cli"
     door: str  # "graph", "sandbox", "web", "cli"
+    wa_id: str | None = None  # set when a person acts: their role in the group decides
 
     @classmethod
     def business(cls, business_id: str, door: str = "graph") -> Actor:
@@ -18,4 +19,4 @@ class Actor:
 
     @classmethod
     def person(cls, wa_id: str, door: str) -> Actor:
-        return cls(f"person:{wa_id}", door)
+        return cls(f"person:{wa_id}", door, wa_id)

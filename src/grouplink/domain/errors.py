@@ -64,6 +64,12 @@ class BadToken(DomainError):
         return self.title
 
 
+class NotAllowed(DomainError):
+    """A participant tries what their role does not allow (see domain/permissions.py)."""
+
+    code, status, title = 10, 403, "Permission denied"
+
+
 class GroupUnknown(DomainError):
     code, status, title = 131041, 400, "Group unknown"
 

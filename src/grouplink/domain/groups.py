@@ -47,3 +47,11 @@ def clean_join_approval_mode(value: object) -> JoinApprovalMode:
     except ValueError:
         allowed = ", ".join(m.value for m in JoinApprovalMode)
         raise InvalidParameter(f"join_approval_mode must be one of: {allowed}") from None
+
+
+def clean_link_managers(value: object) -> LinkManagers:
+    try:
+        return LinkManagers(str(value))
+    except ValueError:
+        allowed = ", ".join(m.value for m in LinkManagers)
+        raise InvalidParameter(f"link_managers must be one of: {allowed}") from None

@@ -10,8 +10,10 @@ from starlette.datastructures import UploadFile
 from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.groups import (
     JoinApprovalMode,
+    LinkManagers,
     clean_description,
     clean_join_approval_mode,
+    clean_link_managers,
     clean_subject,
 )
 from grouplink.domain.picture import Picture, validate_picture
@@ -40,6 +42,11 @@ _UPDATE_SCHEMA = {
         "subject": {"type": "string", "minLength": 1, "maxLength": 128},
         "description": {"type": "string", "maxLength": 2048},
         "join_approval_mode": {"type": "string", "enum": [m.value for m in JoinApprovalMode]},
+        "link_managers": {
+            "type": "string",
+            "enum": [m.value for m in LinkManagers],
+            "description": "grouplink's own: who can manage the invite link",
+        },
         "profile_picture_file": {"type": "string", "format": "binary"},
     },
 }
@@ -103,11 +110,15 @@ async def group_info(
 async def update_group(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
 ) -> dict[str, Any]:
-    """Change subject, description or picture; `group_settings_update` webhook follows."""
+    """Change subject, description, picture, approval or who manages the link.
+
+    Subject, description and picture changes send a `group_settings_update` webhook.
+    """
     require_whatsapp(body)
     subject = optional_str(body, "subject")
     description = optional_str(body, "description")
     mode = body.get("join_approval_mode")
+    managers = body.get("link_managers")
     request_id = await groups.update_group(
         core,
         business_id,
@@ -117,6 +128,7 @@ async def update_group(
         description=clean_description(description) if description is not None else None,
         picture=await _picture(body),
         join_approval_mode=clean_join_approval_mode(mode) if mode is not None else None,
+        link_managers=clean_link_managers(managers) if managers is not None else None,
     )
     return {"messaging_product": "whatsapp", "request_id": request_id}
 

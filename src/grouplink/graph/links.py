@@ -20,9 +20,11 @@ _SCHEMA = {
 
 
 @router.get("/{version}/{group_id}/invite_link")
-async def get_invite_link(core: CoreDep, business_id: BusinessId, group_id: str) -> dict[str, Any]:
+async def get_invite_link(
+    core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str
+) -> dict[str, Any]:
     """The group's current working link."""
-    link = await links.current_link(core, business_id, group_id)
+    link = await links.current_link(core, business_id, group_id, actor)
     return {"messaging_product": "whatsapp", "invite_link": link}
 
 

@@ -1,4 +1,5 @@
-"""Test helpers for sandboxes and CI: simulated people open links, withdraw, leave.
+"""Test helpers for sandboxes and CI: simulated people open links, withdraw, leave,
+and act on the invite link as their role allows.
 
 Enabled by ``GROUPLINK_SANDBOX`` (on in the local profile). Authenticated with
 the business's token; a link or group of another business looks unknown.
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Depends, Header
 from grouplink.domain.people import normalize_wa_id
 from grouplink.graph.body import Body
 from grouplink.graph.deps import CoreDep, RequestBody
-from grouplink.services import businesses, groups, joins, participants
+from grouplink.services import businesses, groups, joins, links, participants
 from grouplink.services.core import Actor
 
 _PERSON_BODY = {
@@ -97,3 +98,55 @@ async def unsuspend(core: CoreDep, business_id: SandboxBusiness, group_id: str) 
         core, business_id, group_id, False, Actor.business(business_id, "sandbox")
     )
     return {"status": "active"}
+
+
+@router.get("/groups/{group_id}/invite_link")
+async def person_sees_link(
+    core: CoreDep, business_id: SandboxBusiness, group_id: str, wa_id: str
+) -> dict[str, Any]:
+    """The invite link as a participant sees it: refused (code 10) unless the group's
+    "who can manage the invite link" setting lets them manage it."""
+    actor = Actor.person(normalize_wa_id(wa_id), "sandbox")
+    link = await links.current_link(core, business_id, group_id, actor)
+    return {"messaging_product": "whatsapp", "invite_link": link}
+
+
+@router.post("/groups/{group_id}/invite_link", openapi_extra=_PERSON_BODY)
+async def person_resets_link(
+    core: CoreDep, business_id: SandboxBusiness, group_id: str, body: RequestBody
+) -> dict[str, Any]:
+    """A participant resets the link, if the group lets them manage it."""
+    actor = Actor.person(_wa_id(body), "sandbox")
+    link = await links.reset_link(core, business_id, group_id, actor)
+    return {"messaging_product": "whatsapp", "invite_link": link}
+
+
+@router.delete("/groups/{group_id}/invite_link", openapi_extra=_PERSON_BODY)
+async def person_deletes_link(
+    core: CoreDep, business_id: SandboxBusiness, group_id: str, body: RequestBody
+) -> dict[str, Any]:
+    """A participant deletes the link, if the group lets them manage it."""
+    await links.delete_link(core, business_id, group_id, Actor.person(_wa_id(body), "sandbox"))
+    return {"messaging_product": "whatsapp", "success": "true"}
+
+
+@router.post("/groups/{group_id}/admins", openapi_extra=_PERSON_BODY)
+async def make_admin(
+    core: CoreDep, business_id: SandboxBusiness, group_id: str, body: RequestBody
+) -> dict[str, Any]:
+    """The business makes a participant an admin of the group."""
+    await participants.set_admin(
+        core, business_id, group_id, _wa_id(body), True, Actor.business(business_id, "sandbox")
+    )
+    return {"status": "admin"}
+
+
+@router.delete("/groups/{group_id}/admins", openapi_extra=_PERSON_BODY)
+async def dismiss_admin(
+    core: CoreDep, business_id: SandboxBusiness, group_id: str, body: RequestBody
+) -> dict[str, Any]:
+    """The business dismisses a participant as admin; they stay a member."""
+    await participants.set_admin(
+        core, business_id, group_id, _wa_id(body), False, Actor.business(business_id, "sandbox")
+    )
+    return {"status": "member"}

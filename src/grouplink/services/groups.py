@@ -13,6 +13,7 @@ from grouplink.domain.cursors import decode_cursor, encode_cursor
 from grouplink.domain.errors import GroupLimit, GroupSuspended, GroupUnknown, InvalidParameter
 from grouplink.domain.groups import JoinApprovalMode, LinkManagers
 from grouplink.domain.links import LinkEnd
+from grouplink.domain.permissions import Ability, Role, require
 from grouplink.domain.picture import Picture
 from grouplink.services.core import Actor, Core
 from grouplink.store import queries
@@ -34,6 +35,7 @@ GROUP_FIELDS = (
     "suspended",
     "creation_timestamp",
     "total_participant_count",
+    "link_managers",  # grouplink's own: who can manage the invite link
 )
 
 
@@ -244,6 +246,8 @@ async def group_info(
                 info["creation_timestamp"] = group.created_at // 1000
             elif name == "total_participant_count":
                 info["total_participant_count"] = group.participant_count
+            elif name == "link_managers":
+                info["link_managers"] = group.link_managers
             elif name == "participants":
                 info["participants"] = await participant_list(conn, group.pk)
     return info
@@ -259,14 +263,30 @@ async def participant_list(conn: AsyncConnection, group_pk: int) -> list[dict[st
     return [{"user_id": r.user_id, "wa_id": r.wa_id} for r in await conn.execute(query)]
 
 
-async def writable_group(conn: AsyncConnection, business_id: str, group_id: str) -> Row:
-    """The group, locked for this transaction; unknown and suspended groups refuse writes."""
+async def writable_group(
+    conn: AsyncConnection, business_id: str, group_id: str, actor: Actor, ability: Ability | None
+) -> Row:
+    """The group, locked for this transaction, once ``actor`` may do ``ability`` to it.
+
+    Unknown and suspended groups refuse writes. The role is read under the
+    lock, so an admin dismissed a moment ago can no longer act. ``None`` skips
+    the role check, for the one write a participant makes on themselves: leaving.
+    """
     group = await queries.find_group(conn, business_id, group_id, lock=True)
     if group is None:
         raise GroupUnknown(f"No group with id {group_id}")
+    if ability is not None:
+        await authorize(conn, group, actor, ability)
     if group.suspended:
         raise GroupSuspended("This group is suspended and cannot be changed")
     return group
+
+
+async def authorize(conn: AsyncConnection, group: Row, actor: Actor, ability: Ability) -> Role:
+    role = await queries.role_of(conn, group, actor.wa_id)
+    require(role, LinkManagers(group.link_managers), ability)
+    assert role is not None
+    return role
 
 
 async def update_group(
@@ -303,10 +323,11 @@ async def update_group(
         values["link_managers"] = link_managers
     if not values:
         raise InvalidParameter(
-            "Nothing to update: pass subject, description, join_approval_mode or a picture file"
+            "Nothing to update: pass subject, description, join_approval_mode, link_managers "
+            "or a picture file"
         )
     async with core.db.write() as conn:
-        group = await writable_group(conn, business_id, group_id)
+        group = await writable_group(conn, business_id, group_id, actor, Ability.EDIT)
         await conn.execute(
             sa.update(groups).where(groups.c.pk == group.pk).values(updated_at=now, **values)
         )
@@ -344,6 +365,7 @@ async def delete_group(core: Core, business_id: str, group_id: str, actor: Actor
         group = await queries.find_group(conn, business_id, group_id, lock=True)
         if group is None:
             raise GroupUnknown(f"No group with id {group_id}")
+        await authorize(conn, group, actor, Ability.DELETE)
         await queries.end_links(conn, group.pk, LinkEnd.GROUP_DELETED, actor.label, now)
         await conn.execute(sa.delete(participants).where(participants.c.group_pk == group.pk))
         await conn.execute(

@@ -23,6 +23,7 @@ from grouplink.domain.errors import (
 )
 from grouplink.domain.groups import JoinApprovalMode
 from grouplink.domain.links import approval_for, check_usable
+from grouplink.domain.permissions import Ability
 from grouplink.services.core import Actor, Core
 from grouplink.services.groups import Page, page_rows, writable_group
 from grouplink.store import queries
@@ -100,6 +101,11 @@ async def open_link(
             stale = await _pending_request(conn, group.pk, person.pk)
             if stale is not None:  # asked while the group required approval, then joined
                 await _close_request(conn, stale.pk, RequestState.CANCELLED, actor.label, now)
+                # Joining was the person's own doing: their request ends as if withdrawn.
+                revoked = events.join_request_revoked(
+                    group.id, now, stale.id, person.user_id, person.wa_id, "cancelled_by_user"
+                )
+                await queries.emit(conn, group, revoked, now)
             outcome = JoinOutcome("joined", group.id)
         if outcome.status == "joined" or outcome.join_request_id is not None:
             await conn.execute(
@@ -308,14 +314,34 @@ def clean_request_ids(raw: object) -> list[str]:
 
 
 async def decide(
-    core: Core, business_id: str, group_id: str, request_ids: list[str], approve: bool, actor: Actor
+    core: Core,
+    business_id: str,
+    group_id: str,
+    request_ids: list[str] | None,
+    approve: bool,
+    actor: Actor,
 ) -> Decisions:
-    """Approve or reject pending requests; each id settles at most once, ever."""
+    """Approve or reject pending requests; each id settles at most once, ever.
+
+    ``None`` means every request pending when the group's lock is taken, oldest
+    first (approving stops at the group's capacity; the rest fail as full).
+    """
     now = core.clock()
     done: list[str] = []
     failed: list[tuple[str, DomainError]] = []
     async with core.db.write() as conn:
-        group = await writable_group(conn, business_id, group_id)
+        group = await writable_group(conn, business_id, group_id, actor, Ability.DECIDE)
+        if request_ids is None:
+            request_ids = list(
+                await conn.scalars(
+                    sa.select(join_requests.c.id)
+                    .where(
+                        join_requests.c.group_pk == group.pk,
+                        join_requests.c.state == RequestState.PENDING,
+                    )
+                    .order_by(join_requests.c.pk)
+                )
+            )
         rows = {
             r.id: r
             for r in await conn.execute(

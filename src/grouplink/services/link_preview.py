@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain.errors import LinkDead
-from grouplink.domain.groups import JoinApprovalMode
+from grouplink.domain.groups import JoinApprovalMode, LinkManagers
 from grouplink.domain.links import LinkEnd, approval_for, check_usable
+from grouplink.domain.permissions import Ability, abilities
 from grouplink.services.core import Core
 from grouplink.services.groups import group_picture
 from grouplink.services.joins import RequestState
@@ -55,6 +56,8 @@ class LinkPreview:
     status: LinkStatus
     group: GroupCard | None = None
     standing: Standing = Standing.NONE
+    group_id: str | None = None  # for participants only: where the console shows the group
+    can_manage_link: bool = False  # the participant may manage the link (their role, the setting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +71,14 @@ async def preview(core: Core, code: str, wa_id: str | None = None) -> LinkPrevie
         status, group, card = await _working_link(conn, core, code)
         if group is None or card is None:
             return LinkPreview(status)
-        standing = Standing.NONE if wa_id is None else await _standing(conn, group, wa_id)
-    return LinkPreview(status, card, standing)
+        if wa_id is None:
+            return LinkPreview(status, card)
+        standing = await _standing(conn, group, wa_id)
+        if standing is not Standing.MEMBER:
+            return LinkPreview(status, card, standing)
+        role = await queries.role_of(conn, group, wa_id)
+    can = abilities(role, LinkManagers(group.link_managers))
+    return LinkPreview(status, card, standing, group.id, Ability.MANAGE_LINK in can)
 
 
 async def picture(core: Core, code: str) -> LinkPicture | None:

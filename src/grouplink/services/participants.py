@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from grouplink.domain import events, ids
 from grouplink.domain.errors import InvalidParameter, NotParticipant
 from grouplink.domain.people import is_bsuid, normalize_wa_id
+from grouplink.domain.permissions import Ability, Role
 from grouplink.services.core import Actor, Core
 from grouplink.services.groups import writable_group
 from grouplink.store import queries
@@ -62,7 +63,7 @@ async def remove_participants(
     """Remove all of them or none; each removed person is banned from the group's links."""
     now, request_id = core.clock(), ids.request_id()
     async with core.db.write() as conn:
-        group = await writable_group(conn, business_id, group_id)
+        group = await writable_group(conn, business_id, group_id, actor, Ability.MODERATE)
         found: dict[int, tuple[UserRef, Row]] = {}
         missing = []
         for ref in refs:
@@ -112,7 +113,8 @@ async def leave_group(core: Core, business_id: str, group_id: str, wa_id: str, d
     """A participant leaves on their own; they may come back through a link."""
     now = core.clock()
     async with core.db.write() as conn:
-        group = await writable_group(conn, business_id, group_id)
+        actor = Actor.person(wa_id, door)
+        group = await writable_group(conn, business_id, group_id, actor, None)
         person = await queries.find_person(conn, business_id, wa_id)
         if person is None or await queries.participant(conn, group.pk, person.pk) is None:
             raise NotParticipant(f"{wa_id} is not a participant of this group")
@@ -127,7 +129,7 @@ async def leave_group(core: Core, business_id: str, group_id: str, wa_id: str, d
         await queries.audit(
             conn,
             business_id=business_id,
-            actor=Actor.person(wa_id, door),
+            actor=actor,
             action="participants.leave",
             now=now,
             group_pk=group.pk,
@@ -145,3 +147,54 @@ async def _drop(conn: AsyncConnection, group: Row, person_pks: list[int], now: i
         .where(groups.c.pk == group.pk)
         .values(participant_count=groups.c.participant_count - len(person_pks), updated_at=now)
     )
+
+
+async def set_admin(
+    core: Core, business_id: str, group_id: str, wa_id: str, admin: bool, actor: Actor
+) -> None:
+    """Make a participant an admin, or dismiss them as admin (they stay a member)."""
+    now = core.clock()
+    async with core.db.write() as conn:
+        group = await writable_group(conn, business_id, group_id, actor, Ability.MODERATE)
+        person = await queries.find_person(conn, business_id, wa_id)
+        if person is None or await queries.participant(conn, group.pk, person.pk) is None:
+            raise NotParticipant(f"{wa_id} is not a participant of this group")
+        role = Role.ADMIN if admin else Role.MEMBER
+        await conn.execute(
+            sa.update(participants)
+            .where(participants.c.group_pk == group.pk, participants.c.person_pk == person.pk)
+            .values(role=role)
+        )
+        await queries.audit(
+            conn,
+            business_id=business_id,
+            actor=actor,
+            action="participants.promote" if admin else "participants.demote",
+            now=now,
+            group_pk=group.pk,
+            wa_ids=[wa_id],
+        )
+
+
+async def unban(core: Core, business_id: str, group_id: str, wa_id: str, actor: Actor) -> None:
+    """Let a removed person come back through the group's links."""
+    now = core.clock()
+    async with core.db.write() as conn:
+        group = await writable_group(conn, business_id, group_id, actor, Ability.MODERATE)
+        person = await queries.find_person(conn, business_id, wa_id)
+        result = None
+        if person is not None:
+            result = await conn.execute(
+                sa.delete(bans).where(bans.c.group_pk == group.pk, bans.c.person_pk == person.pk)
+            )
+        if result is None or result.rowcount == 0:
+            raise InvalidParameter(f"{wa_id} is not banned from this group")
+        await queries.audit(
+            conn,
+            business_id=business_id,
+            actor=actor,
+            action="participants.unban",
+            now=now,
+            group_pk=group.pk,
+            wa_ids=[wa_id],
+        )

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.services.core import Core
-from grouplink.store.tables import web_sessions
+from grouplink.store.tables import businesses, web_sessions
 
 TOKEN_BYTES = 32
 
@@ -25,6 +25,7 @@ class Session:
     wa_id: str | None
     business_id: str | None
     expires_at: int
+    business_name: str = ""  # what the page bar shows for a business
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +77,20 @@ async def resolve(core: Core, token: str | None) -> Session | None:
     """The live session that ``token`` names, or None (unknown, ended or expired)."""
     if not token or len(token) > 128:
         return None
-    query = sa.select(web_sessions).where(
-        web_sessions.c.token_hash == hash_token(token),
-        web_sessions.c.ended_at.is_(None),
-        web_sessions.c.expires_at > core.clock(),
+    query = (
+        sa.select(web_sessions, businesses.c.name)
+        .outerjoin(businesses, businesses.c.id == web_sessions.c.business_id)
+        .where(
+            web_sessions.c.token_hash == hash_token(token),
+            web_sessions.c.ended_at.is_(None),
+            web_sessions.c.expires_at > core.clock(),
+        )
     )
     async with core.db.read() as conn:
         row = (await conn.execute(query)).first()
-    return None if row is None else Session(row.wa_id, row.business_id, row.expires_at)
+    if row is None:
+        return None
+    return Session(row.wa_id, row.business_id, row.expires_at, row.name or "")
 
 
 async def end_session(core: Core, token: str | None) -> None:

@@ -16,6 +16,7 @@ from grouplink.domain.events import Event
 from grouplink.domain.groups import JoinApprovalMode
 from grouplink.domain.links import LinkEnd, LinkState, LinkView
 from grouplink.domain.people import bsuid
+from grouplink.domain.permissions import Role
 from grouplink.store.tables import (
     audit_log,
     businesses,
@@ -48,6 +49,14 @@ async def find_group(
     )
     if lock:
         query = query.with_for_update()
+    return (await conn.execute(query)).first()
+
+
+async def find_live_group(conn: AsyncConnection, group_id: str) -> Row | None:
+    """A live group of any business: for a person, whose role in it is checked next."""
+    if not (group_id.isascii() and group_id.isalnum()):
+        return None
+    query = sa.select(groups).where(groups.c.id == group_id, groups.c.deleted_at.is_(None))
     return (await conn.execute(query)).first()
 
 
@@ -160,6 +169,23 @@ async def participant(conn: AsyncConnection, group_pk: int, person_pk: int) -> R
         participants.c.group_pk == group_pk, participants.c.person_pk == person_pk
     )
     return (await conn.execute(query)).first()
+
+
+async def role_of(conn: AsyncConnection, group: Row, wa_id: str | None) -> Role | None:
+    """The role in ``group`` of the person ``wa_id``, or of its owning business (None)."""
+    if wa_id is None:
+        return Role.OWNER  # the caller found the group under the business's own id
+    query = (
+        sa.select(participants.c.role)
+        .join(people, people.c.pk == participants.c.person_pk)
+        .where(
+            participants.c.group_pk == group.pk,
+            people.c.business_id == group.business_id,
+            people.c.wa_id == wa_id,
+        )
+    )
+    role = (await conn.execute(query)).scalar_one_or_none()
+    return None if role is None else Role(role)
 
 
 async def emit(conn: AsyncConnection, group: Row, event: Event, now: int) -> None:

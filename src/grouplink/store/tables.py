@@ -116,6 +116,7 @@ people = sa.Table(
     sa.Column("user_id", sa.String(48), nullable=False, unique=True),
     sa.Column("created_at", Time, nullable=False),
     sa.UniqueConstraint("business_id", "wa_id"),
+    sa.Index("ix_people_wa_id", "wa_id"),  # a person's groups across businesses (console)
 )
 
 participants = sa.Table(
@@ -126,6 +127,7 @@ participants = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("link_pk", sa.ForeignKey("invite_links.pk")),
     sa.Column("joined_at", Time, nullable=False),
+    sa.Index("ix_participants_person_pk", "person_pk"),
 )
 
 join_requests = sa.Table(

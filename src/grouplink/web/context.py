@@ -132,10 +132,18 @@ VisitorDep = Annotated[Visitor, Depends(get_visitor)]
 def chrome(visitor: Visitor, here: str) -> dict[str, Any]:
     """What the page frame shows: who is signed in, and a sign-out form back to ``here``."""
     return {
-        "me": display_phone(visitor.wa_id) if visitor.wa_id else None,
+        "me": _who(visitor.session),
         "csrf": visitor.csrf_token,
         "here": here,
     }
+
+
+def _who(session: sessions.Session | None) -> str | None:
+    if session is None:
+        return None
+    if session.wa_id is not None:
+        return display_phone(session.wa_id)
+    return session.business_name or f"business {session.business_id}"
 
 
 def check_form(visitor: Visitor, sent: str) -> None:

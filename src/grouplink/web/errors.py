@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.responses import HTMLResponse
 
-from grouplink.domain.errors import DomainError
+from grouplink.domain.errors import DomainError, GroupSuspended, GroupUnknown, NotAllowed
 from grouplink.web.templating import render
 
 
@@ -34,8 +34,22 @@ MESSAGES = {
 }
 
 
-def error_page(status: int, trace_id: str = "") -> HTMLResponse:
-    heading, message = MESSAGES.get(status) or MESSAGES[400 if status < 500 else 500]
+def page_for(error: DomainError, trace_id: str = "") -> HTMLResponse:
+    """The page for an error a route let through; some say more than their status."""
+    if isinstance(error, GroupUnknown):
+        return error_page(404, trace_id)  # a group you have no part in does not exist for you
+    if isinstance(error, NotAllowed):
+        return error_page(403, trace_id, ("You can't do that here", error.details + "."))
+    if isinstance(error, GroupSuspended):
+        said = ("This group is suspended", "WhatsApp suspended this group: it can't be changed.")
+        return error_page(403, trace_id, said)
+    return error_page(error.status, trace_id)
+
+
+def error_page(
+    status: int, trace_id: str = "", said: tuple[str, str] | None = None
+) -> HTMLResponse:
+    heading, message = said or MESSAGES.get(status) or MESSAGES[400 if status < 500 else 500]
     response = render("error.html", status, heading=heading, message=message, trace_id=trace_id)
     if status == 429:
         response.headers["Retry-After"] = "60"

@@ -15,5 +15,6 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 @router.api_route("/signin/{rest:path}", methods=METHODS, response_model=None)
 @router.api_route("/signout/{rest:path}", methods=METHODS, response_model=None)
 @router.api_route("/pictures/{rest:path}", methods=METHODS, response_model=None)
+@router.api_route("/console/{rest:path}", methods=METHODS, response_model=None)
 async def nothing_here(rest: str) -> NoReturn:
     raise HTTPException(404)

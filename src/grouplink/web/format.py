@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 import phonenumbers
 
@@ -39,3 +40,8 @@ def tint(key: str) -> int:
 def summary(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def date(ms: int) -> str:
+    """``1763700000000`` -> ``21 Nov 2025`` (UTC: the server knows no visitor's zone)."""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%-d %b %Y")

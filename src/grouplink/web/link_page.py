@@ -22,7 +22,7 @@ from grouplink.domain.errors import (
 )
 from grouplink.domain.groups import JoinApprovalMode
 from grouplink.services import joins, link_preview
-from grouplink.services.link_preview import GroupCard, LinkPreview, LinkStatus, Standing
+from grouplink.services.link_preview import LinkPreview, LinkStatus, Standing
 from grouplink.web import format
 from grouplink.web.context import Visitor, VisitorDep, Web, WebDep, check_form, chrome
 from grouplink.web.navigation import link_path, see_other
@@ -43,7 +43,7 @@ async def link_page(
     if preview.group is None:
         return visitor.keep_cookies(_dead(preview.status))
     state = page_state(preview, done if done in DONE else None)
-    context = _open_context(web, visitor, code, preview.group, state, done)
+    context = _open_context(web, visitor, code, preview, state, done)
     return visitor.keep_cookies(render("link.html", **context))
 
 
@@ -104,9 +104,12 @@ def _dead(status: LinkStatus) -> Response:
 
 
 def _open_context(
-    web: Web, visitor: Visitor, code: str, group: GroupCard, state: str, done: str | None
+    web: Web, visitor: Visitor, code: str, preview: LinkPreview, state: str, done: str | None
 ) -> dict[str, Any]:
+    group = preview.group
+    assert group is not None
     here = link_path(code)
+    console = f"/console/groups/{preview.group_id}" if preview.group_id else None
     version = group.picture_sha256[:16] if group.picture_sha256 else "none"
     description = format.summary(group.description) or (
         f"Group invite · {format.participants(group.participant_count)}"
@@ -122,6 +125,8 @@ def _open_context(
         "tint": format.tint(group.key),
         "count": format.participants(group.participant_count),
         "picture_url": f"/pictures/{code}?v={version}",
+        "console_url": console,
+        "manage_url": f"{console}/invite" if console and preview.can_manage_link else None,
         "og": {
             "title": group.subject,
             "description": description,

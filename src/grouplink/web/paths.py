@@ -11,7 +11,7 @@ import re
 
 from starlette.convertors import Convertor, register_url_convertor
 
-PAGE_PREFIXES = ("/static/", "/signin", "/signout", "/pictures/")
+PAGE_PREFIXES = ("/static/", "/signin", "/signout", "/pictures/", "/console")
 API_ROOTS = frozenset({"openapi.json", "docs", "redoc", "healthz", "metrics"})
 
 

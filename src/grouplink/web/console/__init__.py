@@ -1,0 +1,19 @@
+"""The admin console ``/console``: the seed guide's screens, for a business signed in
+with an API token and for people who run a group, signed in by phone.
+
+Every screen reads through :mod:`grouplink.services.overview` and changes
+things through the same services as the Graph API, which check the viewer's
+role again under the group's lock: the console holds no rule of its own.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from grouplink.web.console import access, groups, invite, members, requests, settings
+
+router = APIRouter(include_in_schema=False)
+for module in (access, groups, invite, settings, requests, members):
+    router.include_router(module.router, prefix="/console")
+
+__all__ = ["router"]

@@ -1,0 +1,116 @@
+"""What every console screen shares: who is looking, the group's frame, notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
+
+from grouplink.domain.permissions import Ability
+from grouplink.services import overview
+from grouplink.services.overview import GroupView, Viewer
+from grouplink.web import format
+from grouplink.web.context import Visitor, VisitorDep, Web, WebDep, chrome
+from grouplink.web.navigation import see_other
+
+HOME = "/console"
+
+
+class SignInNeeded(Exception):
+    """Raised by a console route for a visitor with no session: they go to sign in."""
+
+    def __init__(self, here: str) -> None:
+        self.here = here
+
+
+@dataclass(slots=True)
+class Console:
+    """The request as a console screen sees it."""
+
+    web: Web
+    visitor: Visitor
+    viewer: Viewer
+
+    def chrome(self, here: str) -> dict[str, Any]:
+        return {**chrome(self.visitor, here), "is_business": self.viewer.business_id is not None}
+
+
+async def get_console(request: Request, web: WebDep, visitor: VisitorDep) -> Console:
+    session = visitor.session
+    if session is None:
+        raise SignInNeeded(request.url.path)
+    viewer = Viewer(business_id=session.business_id, wa_id=session.wa_id)
+    return Console(web, visitor, viewer)
+
+
+ConsoleDep = Annotated[Console, Depends(get_console)]
+
+
+def group_path(group_id: str, screen: str = "") -> str:
+    return f"{HOME}/groups/{group_id}" + (f"/{screen}" if screen else "")
+
+
+def back_to(path: str, notice: str, **counts: int) -> RedirectResponse:
+    """After a change, show the screen again with a line saying what happened."""
+    return see_other(f"{path}?{urlencode({'notice': notice, **counts})}")
+
+
+# Short labels: all five fit across a phone.
+TABS = (
+    ("", "Info", Ability.VIEW),
+    ("invite", "Link", Ability.MANAGE_LINK),
+    ("requests", "Requests", Ability.DECIDE),
+    ("members", "People", Ability.VIEW),
+    ("settings", "Settings", Ability.EDIT),
+)
+
+
+def group_frame(console: Console, group: GroupView, screen: str) -> dict[str, Any]:
+    """The context every group screen's template gets: the group's header and tabs."""
+    here = group_path(group.id, screen)
+    return {
+        **console.chrome(here),
+        "group": group,
+        "base": group_path(group.id),
+        "screen": screen,
+        "tabs": [
+            {
+                "href": group_path(group.id, path),
+                "label": label,
+                "current": path == screen,
+                "badge": group.pending_count if path == "requests" else 0,
+            }
+            for path, label, ability in TABS
+            if group.may(ability)
+        ],
+        "initials": format.initials(group.subject),
+        "tint": format.tint(group.id),
+        "count": format.participants(group.participant_count),
+        "picture_url": group_path(group.id, f"picture?v={group.picture_sha256 or 'none'}"[:60]),
+        "Ability": Ability,
+    }
+
+
+async def load_group(console: Console, group_id: str, ability: Ability) -> GroupView:
+    """The group as the viewer may see it; refused (a page saying why) without ``ability``."""
+    group = await overview.group_view(console.web.core, console.viewer, group_id)
+    group.require(ability)
+    return group
+
+
+def notice_text(notices: dict[str, str], key: str | None, counts: dict[str, str]) -> str:
+    """The sentence for ``?notice=key``; unknown keys say nothing (a URL can't put words here)."""
+    template = notices.get(key or "")
+    if template is None:
+        return ""
+    numbers: dict[str, object] = {
+        k: int(v) for k, v in counts.items() if v.isdigit() and len(v) < 6
+    }
+    numbers["s"] = "" if numbers.get("n") == 1 else "s"
+    try:
+        return template.format(**numbers)
+    except (KeyError, ValueError):
+        return ""

@@ -1,0 +1,188 @@
+"""The groups list, a new group, a group's info, its picture, and deleting it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from grouplink.domain.errors import DomainError, InvalidParameter, NotAllowed
+from grouplink.domain.groups import (
+    JoinApprovalMode,
+    clean_description,
+    clean_join_approval_mode,
+    clean_subject,
+)
+from grouplink.domain.permissions import Ability
+from grouplink.services import groups, overview
+from grouplink.web import format
+from grouplink.web.console.common import (
+    HOME,
+    Console,
+    ConsoleDep,
+    back_to,
+    group_frame,
+    group_path,
+    load_group,
+    notice_text,
+)
+from grouplink.web.context import check_form
+from grouplink.web.default_picture import default_picture
+from grouplink.web.templating import render
+
+router = APIRouter()
+
+FormField = Annotated[str, Form()]
+PAGE_SIZE = 25
+
+NOTICES = {
+    "created": "Group created. Share its invite link to let people in.",
+    "deleted": "Group deleted. Its participants were removed and its links stopped working.",
+}
+
+
+@router.get("")
+async def group_list(
+    console: ConsoleDep,
+    after: str | None = None,
+    before: str | None = None,
+    notice: str | None = None,
+) -> Response:
+    page = await overview.my_groups(console.web.core, console.viewer, PAGE_SIZE, after, before)
+    items = [
+        {
+            **item,
+            "href": group_path(item["id"]),
+            "initials": format.initials(item["subject"]),
+            "tint": format.tint(item["id"]),
+            "count": format.participants(item["participant_count"]),
+            "picture_url": group_path(item["id"], "picture"),
+        }
+        for item in page.items
+    ]
+    return render(
+        "console/groups.html",
+        **console.chrome(HOME),
+        items=items,
+        older=f"{HOME}?after={page.after}" if page.has_next else None,
+        newer=f"{HOME}?before={page.before}" if page.has_previous else None,
+        notice=notice_text(NOTICES, notice, {}),
+    )
+
+
+@router.get("/new")
+async def new_group_form(console: ConsoleDep) -> Response:
+    return await _new_group_page(console)
+
+
+@router.post("/new")
+async def create_group(
+    console: ConsoleDep,
+    csrf: FormField = "",
+    phone_number_id: FormField = "",
+    subject: FormField = "",
+    description: FormField = "",
+    approval: FormField = "",
+) -> Response:
+    check_form(console.visitor, csrf)
+    business_id = _business_only(console)
+    try:
+        created = await groups.create_group(
+            console.web.core,
+            business_id,
+            phone_number_id,
+            subject=clean_subject(subject),
+            description=clean_description(description),
+            mode=clean_join_approval_mode(approval or JoinApprovalMode.AUTO_APPROVE),
+            actor=console.viewer.actor(),
+        )
+    except DomainError as error:
+        return await _new_group_page(
+            console, subject=subject, description=description, error=error.details, status=400
+        )
+    return back_to(group_path(created.group_id, "invite"), "created")
+
+
+@router.get("/groups/{group_id}")
+async def group_info(console: ConsoleDep, group_id: str) -> Response:
+    group = await load_group(console, group_id, Ability.VIEW)
+    admins = [
+        m
+        for m in await overview.members(console.web.core, console.viewer, group_id)
+        if m.role == "admin"
+    ]
+    return render(
+        "console/group.html",
+        **group_frame(console, group, ""),
+        admins=[format.display_phone(m.wa_id) for m in admins],
+        created=format.date(group.created_at),
+    )
+
+
+@router.get("/groups/{group_id}/picture")
+async def group_picture(console: ConsoleDep, group_id: str) -> Response:
+    group = await load_group(console, group_id, Ability.VIEW)
+    headers = {"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"}
+    found = await groups.group_picture(console.web.core, group.pk)
+    if found is None:
+        return Response(default_picture(format.tint(group.id)), 200, headers, "image/png")
+    mime, data = found
+    return Response(data, 200, headers, mime)
+
+
+@router.get("/groups/{group_id}/delete")
+async def confirm_delete_group(console: ConsoleDep, group_id: str) -> Response:
+    group = await load_group(console, group_id, Ability.DELETE)
+    return render(
+        "console/confirm.html",
+        **group_frame(console, group, "delete"),
+        title=f"Delete {group.subject}?",
+        warning=(
+            "Every participant is removed and every invite link stops working. "
+            "This can't be undone."
+        ),
+        action=group_path(group.id, "delete"),
+        confirm="Delete group",
+        cancel=group_path(group.id),
+    )
+
+
+@router.post("/groups/{group_id}/delete")
+async def delete_group(console: ConsoleDep, group_id: str, csrf: FormField = "") -> Response:
+    check_form(console.visitor, csrf)
+    group = await load_group(console, group_id, Ability.DELETE)
+    await groups.delete_group(console.web.core, group.business_id, group.id, console.viewer.actor())
+    return back_to(HOME, "deleted")
+
+
+def _business_only(console: Console) -> str:
+    if console.viewer.business_id is None:
+        raise NotAllowed("Only the business can make groups: they belong to its phone numbers")
+    return console.viewer.business_id
+
+
+async def _new_group_page(
+    console: Console,
+    *,
+    subject: str = "",
+    description: str = "",
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    business_id = _business_only(console)
+    numbers = await overview.phone_numbers_of(console.web.core, business_id)
+    if not numbers:
+        raise InvalidParameter("This business has no phone number to make groups on")
+    return render(
+        "console/new_group.html",
+        status,
+        **console.chrome(f"{HOME}/new"),
+        numbers=[
+            {"id": n["id"], "label": format.display_phone(n["display_phone_number"])}
+            for n in numbers
+        ],
+        subject=subject,
+        description=description,
+        error=error,
+    )

@@ -1,0 +1,95 @@
+"""Participants: remove (which bans them from the group's links), make or dismiss
+admin; and the ban list, with unban."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from grouplink.domain.errors import InvalidParameter
+from grouplink.domain.people import normalize_wa_id
+from grouplink.domain.permissions import Ability
+from grouplink.services import overview, participants
+from grouplink.services.participants import UserRef
+from grouplink.web import format
+from grouplink.web.console.common import (
+    ConsoleDep,
+    back_to,
+    group_frame,
+    group_path,
+    load_group,
+    notice_text,
+)
+from grouplink.web.context import check_form
+from grouplink.web.templating import render
+
+router = APIRouter()
+
+FormField = Annotated[str, Form()]
+NOTICES = {
+    "removed": "Removed. They can't come back through an invite link unless you unban them.",
+    "promoted": "They're now an admin.",
+    "demoted": "They're no longer an admin.",
+    "unbanned": "Unbanned. They can join again through an invite link.",
+}
+
+
+@router.get("/groups/{group_id}/members")
+async def member_list(console: ConsoleDep, group_id: str, notice: str | None = None) -> Response:
+    group = await load_group(console, group_id, Ability.VIEW)
+    core, viewer = console.web.core, console.viewer
+    people = await overview.members(core, viewer, group_id)
+    banned = await overview.banned(core, viewer, group_id) if group.may(Ability.MODERATE) else []
+    return render(
+        "console/members.html",
+        **group_frame(console, group, "members"),
+        members=[
+            {
+                "wa_id": m.wa_id,
+                "phone": format.display_phone(m.wa_id),
+                "admin": m.role == "admin",
+                "me": m.wa_id == viewer.wa_id,
+                "joined": format.date(m.joined_at),
+            }
+            for m in people
+        ],
+        banned=[
+            {
+                "wa_id": b.wa_id,
+                "phone": format.display_phone(b.wa_id),
+                "when": format.date(b.banned_at),
+            }
+            for b in banned
+        ],
+        notice=notice_text(NOTICES, notice, {}),
+    )
+
+
+@router.post("/groups/{group_id}/members")
+async def change_member(
+    console: ConsoleDep,
+    group_id: str,
+    csrf: FormField = "",
+    action: FormField = "",
+    wa_id: FormField = "",
+) -> Response:
+    check_form(console.visitor, csrf)
+    group = await load_group(console, group_id, Ability.MODERATE)
+    core, business_id, actor = console.web.core, group.business_id, console.viewer.actor()
+    person = normalize_wa_id(wa_id)
+    if action == "remove":
+        refs = [UserRef(person, wa_id=person)]
+        await participants.remove_participants(core, business_id, group.id, refs, actor)
+        notice = "removed"
+    elif action in ("promote", "demote"):
+        admin = action == "promote"
+        await participants.set_admin(core, business_id, group.id, person, admin, actor)
+        notice = "promoted" if admin else "demoted"
+    elif action == "unban":
+        await participants.unban(core, business_id, group.id, person, actor)
+        notice = "unbanned"
+    else:
+        raise InvalidParameter(f"Unknown action '{action}'")
+    return back_to(group_path(group.id, "members"), notice)

@@ -1,0 +1,107 @@
+"""Pending join requests: approve or reject one, several (ticked) or all."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from grouplink.domain.errors import GroupFull, InvalidParameter
+from grouplink.domain.permissions import Ability
+from grouplink.services import joins, overview
+from grouplink.web import format
+from grouplink.web.console.common import (
+    Console,
+    ConsoleDep,
+    back_to,
+    group_frame,
+    group_path,
+    load_group,
+    notice_text,
+)
+from grouplink.web.context import check_form
+from grouplink.web.templating import render
+
+router = APIRouter()
+
+FormField = Annotated[str, Form()]
+NOTICES = {
+    "approved": "Approved {n} request{s}.",
+    "rejected": "Rejected {n} request{s}.",
+    "full": "The group is full: {n} request{s} could not be approved.",
+    "partly": "Approved {done}; the group is full, so {n} request{s} could not be approved.",
+    "stale": "Those requests were already settled or withdrawn.",
+    "none": "Tick the requests first, or use Approve all or Reject all.",
+}
+
+
+@router.get("/groups/{group_id}/requests")
+async def request_list(
+    console: ConsoleDep,
+    group_id: str,
+    notice: str | None = None,
+    n: str = "",
+    done: str = "",
+) -> Response:
+    group = await load_group(console, group_id, Ability.DECIDE)
+    pending = await overview.pending_requests(console.web.core, console.viewer, group_id)
+    return render(
+        "console/requests.html",
+        **group_frame(console, group, "requests"),
+        requests=[
+            {
+                "id": r.id,
+                "phone": format.display_phone(r.wa_id),
+                "when": format.date(r.created_at),
+            }
+            for r in pending
+        ],
+        room=max(0, group.max_participants - group.participant_count),
+        notice=notice_text(NOTICES, notice, {"n": n, "done": done}),
+    )
+
+
+@router.post("/groups/{group_id}/requests")
+async def decide_many(
+    console: ConsoleDep,
+    group_id: str,
+    csrf: FormField = "",
+    action: FormField = "",
+    scope: FormField = "",
+    ids: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """The ticked requests, or every pending one with ``scope=all``."""
+    check_form(console.visitor, csrf)
+    chosen = None if scope == "all" else list(dict.fromkeys(ids or []))[: joins.MAX_DECISIONS]
+    return await _decide(console, group_id, chosen, action == "approve")
+
+
+@router.post("/groups/{group_id}/requests/{request_id}/{verdict}")
+async def decide_one(
+    console: ConsoleDep, group_id: str, request_id: str, verdict: str, csrf: FormField = ""
+) -> Response:
+    check_form(console.visitor, csrf)
+    if verdict not in ("approve", "reject"):
+        raise InvalidParameter(f"Unknown decision '{verdict}'")
+    return await _decide(console, group_id, [request_id], verdict == "approve")
+
+
+async def _decide(
+    console: Console, group_id: str, chosen: list[str] | None, approve: bool
+) -> Response:
+    group = await load_group(console, group_id, Ability.DECIDE)
+    here = group_path(group.id, "requests")
+    if chosen == []:
+        return back_to(here, "none")
+    decisions = await joins.decide(
+        console.web.core, group.business_id, group.id, chosen, approve, console.viewer.actor()
+    )
+    full = sum(isinstance(error, GroupFull) for _, error in decisions.failed)
+    if full and decisions.done:
+        return back_to(here, "partly", done=len(decisions.done), n=full)
+    if full:
+        return back_to(here, "full", n=full)
+    if not decisions.done and decisions.failed:
+        return back_to(here, "stale")
+    return back_to(here, "approved" if approve else "rejected", n=len(decisions.done))
