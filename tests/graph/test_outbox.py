@@ -143,6 +143,27 @@ def test_join_request_created_revoked_and_approved(
     assert isinstance(person["input"], str) and person["input"]
 
 
+def test_joining_after_asking_ends_the_request_with_an_event(
+    outbox: Outbox, biz: Business, api: httpx.Client
+) -> None:
+    """Asked while approval was required; the group then let everyone in and the
+    person joined: the request ends, and a webhook says so after the join's."""
+    group = approval_group(api, biz)
+    request_id = ask(biz, group["code"], phone(1))
+    api.post(f"/{group['id']}", json={**WHATSAPP, "join_approval_mode": "auto_approve"})
+    outbox.new()
+    assert joined(biz, group["code"], phone(1))["status"] == "joined"
+    fresh = outbox.new()
+    assert [row["item"]["type"] for row in fresh] == [
+        "group_participants_add",
+        "group_join_request_revoked",
+    ], fresh
+    revoked = fresh[1]["item"]
+    assert revoked["join_request_id"] == request_id and revoked["wa_id"] == phone(1)
+    assert revoked["reason"] == "cancelled_by_user"
+    assert api.get(f"/{group['id']}/join_requests").json()["data"] == []
+
+
 def test_reject_writes_no_event(outbox: Outbox, biz: Business, api: httpx.Client) -> None:
     group = approval_group(api, biz)
     request_id = ask(biz, group["code"], phone(1))

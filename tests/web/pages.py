@@ -68,7 +68,9 @@ class _Parser(HTMLParser):
             self._in_form = Form(a.get("action", ""), a.get("method", "get").lower())
             self.forms.append(self._in_form)
         if tag == "input" and self._in_form is not None and "name" in a:
-            self._in_form.fields[a["name"]] = a.get("value", "")
+            unticked = a.get("type") in ("checkbox", "radio") and "checked" not in a
+            if not unticked and a.get("type") != "file":  # as a browser sends the form
+                self._in_form.fields[a["name"]] = a.get("value", "on")
         if tag in ("h1", "h2", "button", "a"):
             self._capture, self._capture_tag = [], tag
             if tag == "a":

@@ -55,4 +55,4 @@ _REFUSALS = {
 
 def require(role: Role | None, link_managers: LinkManagers, ability: Ability) -> None:
     if ability not in abilities(role, link_managers):
-        raise NotAllowed(_REFUSALS[ability])
+        raise NotAllowed(_REFUSALS[Ability.VIEW if role is None else ability])

@@ -1,0 +1,458 @@
+"""The admin console over real HTTP, on both backends.
+
+A business signs in with its API token, people by phone; each sees what their
+role allows and nothing of anyone else's groups. Every change made here shows
+through the Graph API, because both doors go through the same services.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import zxingcpp
+from PIL import Image
+
+from tests.conftest import Server
+from tests.graph.helpers import (
+    approval_group,
+    ask,
+    code_of,
+    group_fields,
+    joined,
+    pending_of,
+    phone,
+    wa_ids_of,
+)
+from tests.support import Business, create_group, make_business
+from tests.web.pages import Page, Person, new_phone
+from tests.web.test_link_page import fake_jpeg
+
+
+class Admin(Person):
+    """A business at the console, signed in with its API token."""
+
+    def sign_in_with_token(self, token: str) -> httpx.Response:
+        page = self.get("/console/signin")
+        assert page.status == 200, page.text
+        return self.post(page.form("/console/signin"), token=token)
+
+    def screen(self, group_id: str, name: str = "") -> Page:
+        page = self.get(f"/console/groups/{group_id}" + (f"/{name}" if name else ""))
+        assert page.status == 200, (page.status, page.text)
+        return page
+
+    def press(self, page: Page, target: str, button: str = "", **fields: str) -> Page:
+        """Submit the form to ``target`` (matching ``fields``), as its ``button`` would."""
+        form = page.form(target, **{k: v for k, v in fields.items() if k in ("wa_id", "scope")})
+        extra = {k: v for k, v in fields.items() if k not in ("wa_id", "scope")}
+        if button:
+            extra["action"] = button
+        return self.follow(self.post(form, **extra))
+
+
+@pytest.fixture
+def browsers(server: Server) -> Iterator[Any]:
+    made: list[Person] = []
+
+    def make(kind: type[Person] = Person, wa_id: str | None = None) -> Any:
+        browser = kind(server.base_url, wa_id)
+        made.append(browser)
+        return browser
+
+    yield make
+    for browser in made:
+        browser.close()
+
+
+@pytest.fixture
+def admin(browsers: Any, biz: Business) -> Admin:
+    console: Admin = browsers(Admin)
+    answer = console.sign_in_with_token(biz.token)
+    assert answer.status_code == 303 and answer.headers["location"] == "/console", answer.text
+    return console
+
+
+def member_at_console(browsers: Any, wa_id: str) -> Person:
+    person: Person = browsers(Person, wa_id)
+    page = person.sign_in("/console")
+    assert page.status == 200 and page.response.url.path == "/console", page.text
+    return person
+
+
+# --- signing in -----------------------------------------------------------------------------
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(browsers: Any) -> None:
+    visitor: Person = browsers()
+    for path in ("/console", "/console/groups/abc123/invite"):
+        answer = visitor.client.get(path)
+        assert answer.status_code == 303, answer.text
+        assert answer.headers["location"] == f"/console/signin?next={path}"
+    page = visitor.get("/console/signin?next=/console/groups/abc123/invite")
+    assert "Sign in with your phone number" in page.text
+    assert page.link("Sign in with your phone number") == (
+        "/signin?next=/console/groups/abc123/invite"
+    )
+
+
+def test_a_business_signs_in_with_its_token_and_sees_only_its_groups(
+    browsers: Any, api: httpx.Client, biz: Business, server: Server
+) -> None:
+    mine = approval_group(api, biz, subject="Hiking club")
+    ask(biz, mine["code"], phone(1))
+    other = make_business(server.database_url, server.graph)
+    theirs = create_group(
+        httpx.Client(base_url=other.graph, headers=other.auth), other, subject="Not yours"
+    )
+
+    console: Admin = browsers(Admin)
+    wrong = console.sign_in_with_token("gl_not-a-token")
+    assert wrong.status_code == 400
+    assert "That token is not valid" in Page(wrong).text
+    right = console.sign_in_with_token(biz.token)
+    assert right.status_code == 303
+    cookie = right.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+    groups = console.get("/console")
+    assert "Hiking club" in groups.text and "Not yours" not in groups.text
+    assert groups.link("HC Hiking club 0 participants 1 pending request").endswith(mine["id"])
+    assert "Test business" in groups.text  # the bar says who is signed in
+    assert console.get(f"/console/groups/{theirs['id']}").status == 404
+    assert console.get(f"/console/groups/{theirs['id']}/invite").status == 404
+
+
+def test_people_see_the_groups_they_are_in_and_nothing_else(
+    browsers: Any, api: httpx.Client, biz: Business
+) -> None:
+    member = new_phone()  # people see groups of every business: a number no other test uses
+    group = create_group(api, biz, subject="Book club")
+    elsewhere = create_group(api, biz, subject="Chess club")
+    joined(biz, group["code"], member)
+    person = member_at_console(browsers, member)
+    home = person.get("/console")
+    assert "Book club" in home.text and "Chess club" not in home.text
+    assert "You're a participant" in home.text
+    assert "New group" not in home.text  # groups belong to the business's numbers
+    assert person.get("/console/new").status == 403
+    assert person.get(f"/console/groups/{elsewhere['id']}").status == 404
+
+    stranger = member_at_console(browsers, new_phone())
+    assert "You're not in any group yet" in stranger.get("/console").text
+
+
+def test_a_business_makes_a_group_from_the_console(admin: Admin, api: httpx.Client) -> None:
+    form = admin.get("/console/new").form("/console/new")
+    blank = admin.post(form, subject="   ")
+    assert blank.status_code == 400 and "subject is required" in Page(blank).text
+    made = admin.submit(
+        form, subject="Garden club", description="Seeds and soil", approval="approval_required"
+    )
+    assert made.status == 200 and made.response.url.path.endswith("/invite"), made.text
+    assert "Group created" in made.text
+    group_id = made.response.url.path.split("/")[3]
+    fields = group_fields(api, group_id, "subject,description,join_approval_mode")
+    assert fields["subject"] == "Garden club" and fields["description"] == "Seeds and soil"
+    assert fields["join_approval_mode"] == "approval_required"
+    link = api.get(f"/{group_id}/invite_link").json()["invite_link"]
+    assert f'value="{link}"' in made.html
+
+
+# --- invite via link -------------------------------------------------------------------------
+
+
+def read_qr(png: bytes) -> list[str]:
+    return [found.text for found in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+
+
+def test_the_invite_screen_shows_the_link_and_a_qr_code_of_it(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    group = create_group(api, biz, subject="Hiking club")
+    link = api.get(f"/{group['id']}/invite_link").json()["invite_link"]
+    page = admin.screen(group["id"], "invite")
+    assert f'value="{link}"' in page.html
+    assert "<svg" in page.html and "QR code of the invite link to Hiking club" in page.html
+
+    png = admin.client.get(f"/console/groups/{group['id']}/invite/qr.png")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.headers["content-disposition"] == 'attachment; filename="hiking-club-invite-qr.png"'
+    assert read_qr(png.content) == [link]  # a phone camera reads the working link
+
+
+def test_reset_asks_first_then_kills_every_earlier_link(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    group = create_group(api, biz)
+    first = group["code"]
+    confirm = admin.screen(group["id"], "invite/reset")
+    assert "Reset link?" in confirm.headings
+    assert "every earlier one" in confirm.text
+    after = admin.submit(confirm.form(f"/console/groups/{group['id']}/invite/reset"))
+    assert "Link reset. The old link no longer works" in after.text
+    new = api.get(f"/{group['id']}/invite_link").json()["invite_link"]
+    assert code_of(new) != first and f'value="{new}"' in after.html
+    assert admin.get(f"/{first}").status == 410  # the old link's page says it was reset
+    png = admin.client.get(f"/console/groups/{group['id']}/invite/qr.png").content
+    assert read_qr(png) == [new]
+
+    deleted = admin.submit(
+        admin.screen(group["id"], "invite/delete").form(
+            f"/console/groups/{group['id']}/invite/delete"
+        )
+    )
+    assert "Link deleted" in deleted.text and "Make a new link" in deleted.text
+    assert api.get(f"/{group['id']}/invite_link").status_code == 400
+    assert admin.get(f"/{code_of(new)}").status == 404
+
+
+def test_forms_without_the_visitors_token_change_nothing(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    group = create_group(api, biz)
+    form = admin.screen(group["id"], "invite/reset").form(
+        f"/console/groups/{group['id']}/invite/reset"
+    )
+    refused = admin.post(form, csrf="forged")
+    assert refused.status_code == 403
+    assert code_of(api.get(f"/{group['id']}/invite_link").json()["invite_link"]) == group["code"]
+
+
+# --- who can manage the invite link ----------------------------------------------------------
+
+
+def test_members_reach_the_link_only_when_all_participants_may(
+    browsers: Any, admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    member = new_phone()
+    group = create_group(api, biz, subject="Choir")
+    joined(biz, group["code"], member)
+    person = member_at_console(browsers, member)
+
+    info = person.get(f"/console/groups/{group['id']}")
+    assert info.status == 200
+    tabs = [text for text, _ in info.links]
+    assert "Link" not in tabs and "Settings" not in tabs and "Requests" not in tabs
+    refused = person.get(f"/console/groups/{group['id']}/invite")
+    assert refused.status == 403
+    assert "Only admins can manage this group's invite link" in refused.text
+    assert person.get(f"/console/groups/{group['id']}/settings").status == 403
+    assert "Manage invite link" not in person.open(group["code"]).text
+
+    settings = admin.screen(group["id"], "settings")
+    saved = admin.submit(
+        settings.form(f"/console/groups/{group['id']}/settings"),
+        subject="Choir",
+        approval="",
+        link_managers="all",
+    )
+    assert "Settings saved" in saved.text
+    assert group_fields(api, group["id"], "link_managers")["link_managers"] == "all"
+
+    assert "Link" in [text for text, _ in person.get(f"/console/groups/{group['id']}").links]
+    invite = person.get(f"/console/groups/{group['id']}/invite")
+    assert invite.status == 200 and group["code"] in invite.html
+    assert person.open(group["code"]).link("Manage invite link") == (
+        f"/console/groups/{group['id']}/invite"
+    )
+    # Managing the link is all they may do.
+    assert person.get(f"/console/groups/{group['id']}/requests").status == 403
+    reset = person.submit(
+        person.get(f"/console/groups/{group['id']}/invite/reset").form(
+            f"/console/groups/{group['id']}/invite/reset"
+        )
+    )
+    assert "Link reset" in reset.text
+    assert admin.get(f"/{group['code']}").status == 410
+
+
+def test_an_admin_the_business_names_runs_the_group(
+    browsers: Any, admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    person_id, asker = new_phone(), phone(6)
+    group = approval_group(api, biz, subject="Runners")
+    request_id = ask(biz, group["code"], person_id)
+    admin.press(
+        admin.screen(group["id"], "requests"),
+        "/console/groups/{}/requests".format(group["id"]),
+        "approve",
+        ids=request_id,
+    )
+    assert wa_ids_of(api, group["id"]) == [person_id]
+
+    members = admin.screen(group["id"], "members")
+    promoted = admin.press(
+        members, f"/console/groups/{group['id']}/members", "promote", wa_id=person_id
+    )
+    assert "They're now an admin" in promoted.text and "Group admin" in promoted.text
+
+    person = member_at_console(browsers, person_id)
+    assert "You're an admin" in person.get("/console").text
+    ask(biz, group["code"], asker)
+    requests = person.get(f"/console/groups/{group['id']}/requests")
+    assert requests.status == 200 and "+1 555-010-0006" in requests.text
+    form = requests.form(f"/console/groups/{group['id']}/requests", scope="all")
+    assert "Approved 1 request." in person.follow(person.post(form, action="approve")).text
+    assert sorted(wa_ids_of(api, group["id"])) == sorted([person_id, asker])
+    assert person.get(f"/console/groups/{group['id']}/delete").status == 403  # owner only
+
+    dismissed = admin.press(
+        admin.screen(group["id"], "members"),
+        f"/console/groups/{group['id']}/members",
+        "demote",
+        wa_id=person_id,
+    )
+    assert "They're no longer an admin" in dismissed.text
+    assert person.get(f"/console/groups/{group['id']}/requests").status == 403
+
+
+# --- requests, participants, bans --------------------------------------------------------------
+
+
+def test_requests_are_decided_one_several_or_all(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    group = approval_group(api, biz)
+    ids = [ask(biz, group["code"], phone(10 + n)) for n in range(5)]
+    base = f"/console/groups/{group['id']}/requests"
+
+    page = admin.screen(group["id"], "requests")
+    assert "5 waiting" in page.text
+    one = admin.follow(admin.post(page.form(base), **{"ids": ids[0], "action": "reject"}))
+    assert "Rejected 1 request." in one.text
+
+    several = admin.client.post(
+        base, data={"csrf": page.form(base).fields["csrf"], "ids": ids[1:3], "action": "approve"}
+    )
+    assert "Approved 2 requests." in admin.follow(several).text
+    single = admin.client.post(
+        f"{base}/{ids[3]}/reject", data={"csrf": page.form(base).fields["csrf"]}
+    )
+    assert "Rejected 1 request." in admin.follow(single).text
+
+    nothing = admin.follow(admin.post(page.form(base), action="approve"))
+    assert "Tick the requests first" in nothing.text
+    stale = admin.follow(admin.post(page.form(base), ids=ids[0], action="approve"))
+    assert "already settled or withdrawn" in stale.text
+
+    everyone = admin.follow(admin.post(page.form(base, scope="all"), action="approve"))
+    assert "Approved 1 request." in everyone.text and "No pending requests" in everyone.text
+    assert pending_of(api, group["id"]) == []
+    assert sorted(wa_ids_of(api, group["id"])) == sorted([phone(11), phone(12), phone(14)])
+
+
+def test_approving_all_stops_at_the_groups_capacity(
+    admin: Admin, api: httpx.Client, biz: Business, server: Server
+) -> None:
+    group = approval_group(api, biz)
+    for n in range(10):  # the test server allows 8 participants
+        ask(biz, group["code"], phone(30 + n))
+    page = admin.screen(group["id"], "requests")
+    assert "room for 8 more participants" in page.text
+    base = f"/console/groups/{group['id']}/requests"
+    after = admin.follow(admin.post(page.form(base, scope="all"), action="approve"))
+    assert "Approved 8; the group is full, so 2 requests could not be approved." in after.text
+    assert len(wa_ids_of(api, group["id"])) == 8
+    assert len(pending_of(api, group["id"])) == 2
+
+
+def test_removing_bans_and_unbanning_lets_them_back(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    person = phone(40)
+    group = create_group(api, biz)
+    joined(biz, group["code"], person)
+    base = f"/console/groups/{group['id']}/members"
+    removed = admin.press(admin.screen(group["id"], "members"), base, "remove", wa_id=person)
+    assert "Removed." in removed.text
+    assert wa_ids_of(api, group["id"]) == []
+    assert "+1 555-010-0040" in removed.text  # now on the ban list
+    again = httpx.post(
+        f"{biz.root}/sandbox/invites/{group['code']}/join", json={"wa_id": person}, headers=biz.auth
+    )
+    assert again.status_code == 400 and again.json()["error"]["code"] == 131203
+
+    unbanned = admin.press(removed, base, "unban", wa_id=person)
+    assert "Unbanned." in unbanned.text and "Nobody was removed." in unbanned.text
+    assert joined(biz, group["code"], person)["status"] == "joined"
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def test_settings_save_only_what_changed(admin: Admin, api: httpx.Client, biz: Business) -> None:
+    group = create_group(api, biz, subject="Old name")
+    base = f"/console/groups/{group['id']}/settings"
+    form = admin.screen(group["id"], "settings").form(base)
+    assert form.fields["subject"] == "Old name"
+    unchanged = admin.submit(form, link_managers="admins")
+    assert "Nothing to save" in unchanged.text
+
+    picture = fake_jpeg(640)
+    answer = admin.client.post(
+        base,
+        data={
+            "csrf": form.fields["csrf"],
+            "subject": "New name",
+            "description": "Line one\r\nLine two",
+            "approval": "on",
+            "link_managers": "admins",
+        },
+        files={"picture": ("cover.jpg", picture, "image/jpeg")},
+    )
+    assert "Settings saved" in admin.follow(answer).text
+    fields = group_fields(api, group["id"], "subject,description,join_approval_mode")
+    assert fields == {
+        **fields,
+        "subject": "New name",
+        "description": "Line one\nLine two",
+        "join_approval_mode": "approval_required",
+    }
+    shown = admin.client.get(f"/console/groups/{group['id']}/picture")
+    assert shown.status_code == 200 and shown.content == picture
+
+    bad = admin.client.post(
+        base,
+        data={"csrf": form.fields["csrf"], "subject": "New name", "link_managers": "admins"},
+        files={"picture": ("wide.jpg", b"not a jpeg", "image/jpeg")},
+    )
+    assert bad.status_code == 400 and "must be a JPEG" in Page(bad).text
+    assert group_fields(api, group["id"], "subject")["subject"] == "New name"
+
+
+def test_a_suspended_group_says_so_and_refuses_changes(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    group = create_group(api, biz)
+    suspended = httpx.post(f"{biz.root}/sandbox/groups/{group['id']}/suspend", headers=biz.auth)
+    assert suspended.status_code == 200
+    info = admin.screen(group["id"])
+    assert "Suspended" in info.text
+    form = admin.screen(group["id"], "invite/reset").form(
+        f"/console/groups/{group['id']}/invite/reset"
+    )
+    refused = admin.post(form)
+    assert refused.status_code == 403 and "This group is suspended" in Page(refused).text
+
+
+def test_deleting_a_group_from_the_console(admin: Admin, api: httpx.Client, biz: Business) -> None:
+    group = create_group(api, biz, subject="Short-lived")
+    joined(biz, group["code"], phone(50))
+    confirm = admin.screen(group["id"], "delete")
+    assert "Delete Short-lived?" in confirm.headings
+    done = admin.submit(confirm.form(f"/console/groups/{group['id']}/delete"))
+    assert "Group deleted" in done.text and "Short-lived" not in done.text
+    assert api.get(f"/{group['id']}").status_code == 400
+    assert admin.get(f"/{group['code']}").status == 404
+
+
+def test_unknown_console_paths_are_pages(browsers: Any, admin: Admin) -> None:
+    for path in ("/console/nothing", "/console/groups/x/y/z"):
+        answer = admin.client.get(path)
+        assert answer.status_code == 404 and answer.headers["content-type"].startswith(
+            "text/html"
+        ), answer.text
