@@ -26,6 +26,7 @@ TIGHT = {
     "rate_signin_address": "4/hour",
     "rate_signin_number": "3/15 minutes",
     "rate_code_check": "3/hour",
+    "rate_token_check": "3/hour",
 }
 
 
@@ -86,6 +87,23 @@ def test_code_requests_are_limited_per_address(limited: Server) -> None:
     refused = person.ask_code()
     assert refused.status == 429 and refused.sandbox_code is None
     person.close()
+
+
+def test_console_token_guesses_are_limited_per_address(
+    limited: Server, limited_biz: tuple[Business, httpx.Client]
+) -> None:
+    biz, _ = limited_biz
+    guesser, neighbour = Person(limited.base_url), Person(limited.base_url)
+    form = guesser.get("/console/signin").form("/console/signin")
+    for n in range(3):
+        assert guesser.post(form, token=f"gl_guess{n}").status_code == 400
+    # Past the limit even the right token is not tried: guessing learns nothing more.
+    refused = Page(guesser.post(form, token=biz.token))
+    assert refused.status == 429 and "Too many tries from your connection" in refused.text
+    neighbour_form = neighbour.get("/console/signin").form("/console/signin")
+    assert neighbour.post(neighbour_form, token=biz.token).status_code == 303
+    guesser.close()
+    neighbour.close()
 
 
 def test_code_checks_are_limited_per_address(limited: Server) -> None:
