@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.core = core
     app.state.settings = settings
     app.state.web = Web.from_settings(core, settings)
+    app.state.throttle = app.state.web.throttle  # one limiter for every door
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)

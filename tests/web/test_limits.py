@@ -27,6 +27,7 @@ TIGHT = {
     "rate_signin_number": "3/15 minutes",
     "rate_code_check": "3/hour",
     "rate_token_check": "3/hour",
+    "rate_group_writes": "3/minute",
 }
 
 
@@ -87,6 +88,23 @@ def test_code_requests_are_limited_per_address(limited: Server) -> None:
     refused = person.ask_code()
     assert refused.status == 429 and refused.sandbox_code is None
     person.close()
+
+
+def test_graph_writes_to_one_group_are_limited_with_131208(
+    limited_biz: tuple[Business, httpx.Client],
+) -> None:
+    biz, api = limited_biz
+    busy, quiet = create_group(api, biz), create_group(api, biz)
+    body = {"messaging_product": "whatsapp"}
+    for _ in range(3):
+        assert api.post(f"/{busy['id']}/invite_link", json=body).status_code == 200
+    refused = api.post(f"/{busy['id']}/invite_link", json=body)
+    assert refused.status_code == 429, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == 131208 and error["error_data"]["details"]
+    # Reads and other groups are not held back.
+    assert api.get(f"/{busy['id']}/invite_link").status_code == 200
+    assert api.post(f"/{quiet['id']}/invite_link", json=body).status_code == 200
 
 
 def test_console_token_guesses_are_limited_per_address(
