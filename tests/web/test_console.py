@@ -141,6 +141,13 @@ def test_people_see_the_groups_they_are_in_and_nothing_else(
     assert person.get("/console/new").status == 403
     assert person.get(f"/console/groups/{elsewhere['id']}").status == 404
 
+    leave = person.get(f"/console/groups/{group['id']}/leave")
+    assert "Exit Book club?" in leave.headings
+    left = person.submit(leave.form(f"/console/groups/{group['id']}/leave"))
+    assert "You left the group." in left.text and "Book club" not in left.text
+    assert member not in wa_ids_of(api, group["id"])
+    assert person.open(group["code"]).state == "join"  # leaving is not a ban
+
     stranger = member_at_console(browsers, new_phone())
     assert "You're not in any group yet" in stranger.get("/console").text
 

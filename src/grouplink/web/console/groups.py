@@ -15,7 +15,7 @@ from grouplink.domain.groups import (
     clean_subject,
 )
 from grouplink.domain.permissions import Ability
-from grouplink.services import groups, overview
+from grouplink.services import groups, overview, participants
 from grouplink.web import format
 from grouplink.web.console.common import (
     HOME,
@@ -39,6 +39,7 @@ PAGE_SIZE = 25
 NOTICES = {
     "created": "Group created. Share its invite link to let people in.",
     "deleted": "Group deleted. Its participants were removed and its links stopped working.",
+    "left": "You left the group.",
 }
 
 
@@ -154,6 +155,32 @@ async def delete_group(console: ConsoleDep, group_id: str, csrf: FormField = "")
     group = await load_group(console, group_id, Ability.DELETE)
     await groups.delete_group(console.web.core, group.business_id, group.id, console.viewer.actor())
     return back_to(HOME, "deleted")
+
+
+@router.get("/groups/{group_id}/leave")
+async def confirm_leave(console: ConsoleDep, group_id: str) -> Response:
+    group = await load_group(console, group_id, Ability.VIEW)
+    return render(
+        "console/confirm.html",
+        **group_frame(console, group, "leave"),
+        title=f"Exit {group.subject}?",
+        warning="You can join again through the group's invite link, if it still works.",
+        action=group_path(group.id, "leave"),
+        confirm="Exit group",
+        cancel=group_path(group.id),
+    )
+
+
+@router.post("/groups/{group_id}/leave")
+async def leave_group(console: ConsoleDep, group_id: str, csrf: FormField = "") -> Response:
+    """A person leaves a group they are in (a business is never a participant)."""
+    check_form(console.visitor, csrf)
+    group = await load_group(console, group_id, Ability.VIEW)
+    wa_id = console.viewer.wa_id
+    if wa_id is None:
+        raise NotAllowed("A business owns its groups: it can delete them, not leave them")
+    await participants.leave_group(console.web.core, group.business_id, group.id, wa_id, "web")
+    return back_to(HOME, "left")
 
 
 def _business_only(console: Console) -> str:
