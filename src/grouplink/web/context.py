@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 
 from grouplink.services import sessions
@@ -16,9 +16,11 @@ from grouplink.settings import Settings
 from grouplink.web import csrf
 from grouplink.web.errors import FormRefused
 from grouplink.web.format import display_phone
+from grouplink.web.navigation import see_other
 from grouplink.web.throttle import Throttle, storage_for
 
 SESSION_COOKIE = "gl_session"
+FormField = Annotated[str, Form()]  # a text field of a posted form; "" when missing
 
 
 @dataclass(slots=True)
@@ -149,3 +151,12 @@ def _who(session: sessions.Session | None) -> str | None:
 def check_form(visitor: Visitor, sent: str) -> None:
     if not visitor.sent_valid_token(sent):
         raise FormRefused("The form's CSRF token is missing or wrong")
+
+
+async def hand_over(web: Web, visitor: Visitor, token: str, target: str) -> Response:
+    """After a sign-in: the new session replaces any old one, and the browser goes on."""
+    if visitor.session_token is not None:
+        await sessions.end_session(web.core, visitor.session_token)
+    response = see_other(target)
+    visitor.start_session(response, token, web.rules.session_seconds)
+    return visitor.keep_cookies(response)

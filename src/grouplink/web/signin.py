@@ -7,23 +7,31 @@ checks it, starts a session and goes on to ``next``; ``POST /signout`` ends it.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.people import normalize_wa_id
 from grouplink.domain.signin import CODE_DIGITS, CodeLocked, CodeWrong, SignInRefused
 from grouplink.services import sessions, signin
-from grouplink.web.context import Visitor, VisitorDep, Web, WebDep, check_form, chrome
+from grouplink.web.context import (
+    FormField,
+    Visitor,
+    VisitorDep,
+    Web,
+    WebDep,
+    check_form,
+    chrome,
+    hand_over,
+)
 from grouplink.web.format import display_phone
 from grouplink.web.navigation import safe_next, see_other
 from grouplink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-FormField = Annotated[str, Form()]
 
 BAD_NUMBER = "Enter your full number with its country code, like +1 555 010 0000."
 TOO_MANY_CODES = "Too many codes were asked for. Wait a few minutes, then try again."
@@ -94,11 +102,7 @@ async def check_code(
         return _code_page(
             web, visitor, target, wa_id, attempt if can_retry else "", error=error, status=400
         )
-    if visitor.session_token is not None:  # signing in again replaces the old session
-        await sessions.end_session(web.core, visitor.session_token)
-    response = see_other(target)
-    visitor.start_session(response, signed_in.session.token, web.rules.session_seconds)
-    return visitor.keep_cookies(response)
+    return await hand_over(web, visitor, signed_in.session.token, target)
 
 
 @router.post("/signout")

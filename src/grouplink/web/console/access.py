@@ -3,21 +3,26 @@ with one of their API tokens. A visitor with no session is sent here."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from grouplink.domain.errors import BadToken, MissingToken
 from grouplink.services import businesses, sessions
 from grouplink.web.console.common import HOME, SignInNeeded
-from grouplink.web.context import Visitor, VisitorDep, WebDep, check_form, chrome
+from grouplink.web.context import (
+    FormField,
+    Visitor,
+    VisitorDep,
+    WebDep,
+    check_form,
+    chrome,
+    hand_over,
+)
 from grouplink.web.navigation import safe_next, see_other
 from grouplink.web.templating import render
 
 router = APIRouter()
 
-FormField = Annotated[str, Form()]
 
 BAD_TOKEN = "That token is not valid. Check it, or make a new one with grouplink token create."
 TOO_MANY_TRIES = "Too many tries from your connection. Wait a few minutes, then try again."
@@ -57,13 +62,9 @@ async def token_signin(
         business_id = await businesses.authenticate(web.core, f"Bearer {token.strip()}")
     except (MissingToken, BadToken):
         return _page(visitor, target, error=BAD_TOKEN, status=400)
-    if visitor.session_token is not None:  # signing in again replaces the old session
-        await sessions.end_session(web.core, visitor.session_token)
-    lifetime = web.settings.session_seconds
+    lifetime = web.rules.session_seconds
     new = await sessions.start_session(web.core, lifetime, business_id=business_id)
-    response = see_other(target)
-    visitor.start_session(response, new.token, lifetime)
-    return visitor.keep_cookies(response)
+    return await hand_over(web, visitor, new.token, target)
 
 
 def _console_next(raw: str | None) -> str:

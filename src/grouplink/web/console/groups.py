@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from grouplink.domain.errors import DomainError, InvalidParameter, NotAllowed
@@ -27,13 +25,12 @@ from grouplink.web.console.common import (
     load_group,
     notice_text,
 )
-from grouplink.web.context import check_form
+from grouplink.web.context import FormField, check_form
 from grouplink.web.default_picture import default_picture
 from grouplink.web.templating import render
 
 router = APIRouter()
 
-FormField = Annotated[str, Form()]
 PAGE_SIZE = 25
 
 NOTICES = {

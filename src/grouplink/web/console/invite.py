@@ -7,9 +7,8 @@ in a dialog when scripts run, on a page of its own when they don't.
 from __future__ import annotations
 
 import re
-from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import Response
 from markupsafe import Markup
 
@@ -26,12 +25,11 @@ from grouplink.web.console.common import (
     load_group,
     notice_text,
 )
-from grouplink.web.context import check_form
+from grouplink.web.context import FormField, check_form
 from grouplink.web.templating import render
 
 router = APIRouter()
 
-FormField = Annotated[str, Form()]
 
 RESET_WARNING = (
     "The current link will stop working at once, and so will every earlier one. "

@@ -3,9 +3,7 @@ admin; and the ban list, with unban."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from grouplink.domain.errors import InvalidParameter
@@ -22,12 +20,11 @@ from grouplink.web.console.common import (
     load_group,
     notice_text,
 )
-from grouplink.web.context import check_form
+from grouplink.web.context import FormField, check_form
 from grouplink.web.templating import render
 
 router = APIRouter()
 
-FormField = Annotated[str, Form()]
 NOTICES = {
     "removed": "Removed. They can't come back through an invite link unless you unban them.",
     "promoted": "They're now an admin.",

@@ -20,12 +20,11 @@ from grouplink.web.console.common import (
     load_group,
     notice_text,
 )
-from grouplink.web.context import check_form
+from grouplink.web.context import FormField, check_form
 from grouplink.web.templating import render
 
 router = APIRouter()
 
-FormField = Annotated[str, Form()]
 NOTICES = {
     "approved": "Approved {n} request{s}.",
     "rejected": "Rejected {n} request{s}.",

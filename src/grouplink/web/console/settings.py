@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
 from grouplink.domain.errors import DomainError
@@ -29,12 +29,11 @@ from grouplink.web.console.common import (
     load_group,
     notice_text,
 )
-from grouplink.web.context import check_form
+from grouplink.web.context import FormField, check_form
 from grouplink.web.templating import render
 
 router = APIRouter()
 
-FormField = Annotated[str, Form()]
 NOTICES = {"saved": "Settings saved.", "unchanged": "Nothing to save: nothing was changed."}
 
 
