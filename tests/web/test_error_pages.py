@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from tests.conftest import Server
@@ -56,3 +58,14 @@ def test_api_errors_keep_the_envelope(server: Server) -> None:
 def test_the_link_page_is_not_in_the_api_description(server: Server) -> None:
     paths = httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()["paths"]
     assert not [p for p in paths if p.startswith(("/{code}", "/signin", "/signout", "/pictures"))]
+
+
+def test_the_api_docs_work_without_internet(server: Server) -> None:
+    """/docs and /redoc load their scripts from this server: no CDN, so they work offline."""
+    for path, marker in (("/docs", "swagger-ui"), ("/redoc", "redoc")):
+        page = httpx.get(f"{server.base_url}{path}")
+        assert page.status_code == 200 and marker in page.text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert sources and all(s.startswith("/") for s in sources), sources
+        for source in sources:
+            assert httpx.get(f"{server.base_url}{source}").status_code == 200, source
