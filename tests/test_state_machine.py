@@ -3,8 +3,10 @@
 A hypothesis state machine drives the real server (``grouplink serve``, two
 workers, SQLite and PostgreSQL) over HTTP with the operations of WIRE.md and the
 sandbox helpers: create a group, reset or delete its invite link, delete the
-group, change ``join_approval_mode``; people open the link, withdraw their
-requests and leave; the business approves, rejects and removes. Each step runs
+group, change ``join_approval_mode`` and who can manage the link, suspend it;
+people open the link, withdraw their requests and leave; the business approves,
+rejects and removes, and makes or dismisses admins; participants see, reset or
+delete the link as their role and the group's setting allow. Each step runs
 on a model of a few sets and dicts too, and asserts that the server answered
 what the model predicts. After each step the groups it touched are read back:
 participants and their count, pending requests, mode and current link must be
@@ -82,7 +84,18 @@ class GroupModel:
     pending: dict[str, str] = field(default_factory=dict)  # wa_id -> join_request_id
     banned: set[str] = field(default_factory=set)
     seen: set[str] = field(default_factory=set)  # everyone who ever joined or asked
+    admins: set[str] = field(default_factory=set)  # participants the business made admin
+    link_managers: str = "admins"  # or "all": who besides admins may manage the link
+    suspended: bool = False
     deleted: bool = False
+
+    def drop(self, wa_ids: set[str]) -> None:
+        """They are out (left or removed): their role goes with them."""
+        self.participants -= wa_ids
+        self.admins -= wa_ids
+
+    def may_manage_link(self, wa_id: str) -> bool:
+        return wa_id in self.admins or (wa_id in self.participants and self.link_managers == "all")
 
     def returning(self) -> set[str]:
         return self.seen - self.participants
@@ -176,8 +189,18 @@ class InviteLinkMachine(RuleBasedStateMachine):
     def graph(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return self.http.request(method, f"/v23.0/{path}", **kwargs)
 
-    def sandbox(self, path: str, wa_id: str) -> httpx.Response:
-        return self.http.post(f"/sandbox/{path}", json={"wa_id": wa_id})
+    def sandbox(self, path: str, wa_id: str, method: str = "POST") -> httpx.Response:
+        if method == "GET":
+            return self.http.get(f"/sandbox/{path}", params={"wa_id": wa_id})
+        return self.http.request(method, f"/sandbox/{path}", json={"wa_id": wa_id})
+
+    @staticmethod
+    def refused_while_suspended(group: GroupModel, answer: httpx.Response) -> bool:
+        """A suspended group refuses every write with 131207 (HTTP 403)."""
+        if group.suspended:
+            event("suspended: write refused")
+            expect_error(answer, 131207, 403)
+        return group.suspended
 
     def group(self, gid: str) -> GroupModel:
         self.touched.add(gid)
@@ -273,9 +296,11 @@ class InviteLinkMachine(RuleBasedStateMachine):
     @compared
     def set_mode(self, gid: str, mode: str) -> None:
         """Switching the mode keeps pending requests; only later joins follow the new mode."""
-        body = {**WHATSAPP, "join_approval_mode": mode}
-        assert expect_ok(self.graph("POST", gid, json=body))["request_id"]
-        self.group(gid).mode = mode
+        group = self.group(gid)
+        answer = self.graph("POST", gid, json={**WHATSAPP, "join_approval_mode": mode})
+        if not self.refused_while_suspended(group, answer):
+            assert expect_ok(answer)["request_id"]
+            group.mode = mode
 
     # ---- the invite link ---------------------------------------------------------
 
@@ -287,13 +312,50 @@ class InviteLinkMachine(RuleBasedStateMachine):
         100, until the next reset."""
         group = self.group(gid)
         before = group.code
+        method = "POST" if action == "reset" else "DELETE"
+        answer = self.graph(method, f"{gid}/invite_link", json=WHATSAPP)
+        if self.refused_while_suspended(group, answer):
+            return
+        self.link_changed(group, action, expect_ok(answer))
+        # The code that just stopped, and the group's first (still dead, however many
+        # resets later); trying every old code each time would cost more than it finds.
+        self.assert_dead(
+            *dict.fromkeys(c for c in (before, group.codes[0]) if c and c != group.code)
+        )
+
+    def link_changed(self, group: GroupModel, action: str, body: dict[str, Any]) -> None:
         if action == "reset":
-            answer = expect_ok(self.graph("POST", f"{gid}/invite_link", json=WHATSAPP))
-            self.issued(group, answer["invite_link"])
+            self.issued(group, body["invite_link"])
         else:
-            answer = expect_ok(self.graph("DELETE", f"{gid}/invite_link", json=WHATSAPP))
-            assert answer == {**WHATSAPP, "success": "true"}, answer
+            assert body == {**WHATSAPP, "success": "true"}, body
             group.code = None
+
+    @rule(gid=groups, who=someone, action=st.sampled_from(["see", "reset", "delete"]))
+    @compared
+    def person_link(self, gid: str, who: int | str, action: str) -> None:
+        """A participant (an int n: the n-th) sees, resets or deletes the link through
+        the sandbox: admins may, members only when the group lets all participants;
+        anyone else is refused with code 10 (HTTP 403), a suspended group's link is
+        seen but not changed."""
+        group = self.group(gid)
+        [wa_id] = self.numbers_for([who], group.participants)
+        method = {"see": "GET", "reset": "POST", "delete": "DELETE"}[action]
+        answer = self.sandbox(f"groups/{gid}/invite_link", wa_id, method)
+        before = group.code
+        if not group.may_manage_link(wa_id):
+            event(f"person {action}: refused")
+            expect_error(answer, 10, 403)
+        elif action == "see":
+            event("person see: " + ("no link" if group.code is None else "seen"))
+            if group.code is None:
+                expect_error(answer, 100)
+            else:
+                assert code_of(expect_ok(answer)["invite_link"]) == group.code
+        elif not self.refused_while_suspended(group, answer):
+            event(f"person {action}: done")
+            self.link_changed(group, action, expect_ok(answer))
+            if before and before != group.code:
+                self.assert_dead(before)
         # The code that just stopped, and the group's first (still dead, however many
         # resets later); trying every old code each time would cost more than it finds.
         self.assert_dead(
@@ -321,8 +383,8 @@ class InviteLinkMachine(RuleBasedStateMachine):
         event("join: " + ("coming back" if wa_id in group.returning() else "new"))
         code = group.codes[-1]
         answer = self.sandbox(f"invites/{code}/join", wa_id)
-        if code != group.code:
-            event("join: dead link")
+        if code != group.code or group.suspended:
+            event("join: dead link" + (" (suspended)" if group.suspended else ""))
             expect_error(answer, 100)
         elif wa_id in group.banned:
             event("join: banned")
@@ -382,10 +444,12 @@ class InviteLinkMachine(RuleBasedStateMachine):
         group = self.group(gid)
         [wa_id] = self.numbers_for([who], group.participants)
         answer = self.sandbox(f"groups/{gid}/leave", wa_id)
+        if self.refused_while_suspended(group, answer):
+            return
         if wa_id in group.participants:
             event("leave: left")
             assert expect_ok(answer) == {"status": "left"}
-            group.participants.discard(wa_id)  # leaving is not a ban
+            group.drop({wa_id})  # leaving is not a ban
         else:
             event("leave: not a participant")
             expect_error(answer, 131212)
@@ -412,10 +476,12 @@ class InviteLinkMachine(RuleBasedStateMachine):
         ]
         body = {**WHATSAPP, "participants": refs}
         answer = self.graph("DELETE", f"{gid}/participants", json=body)
+        if self.refused_while_suspended(group, answer):
+            return
         if set(wa_ids) <= group.participants:
             event("remove: removed")
             assert expect_ok(answer)["request_id"]
-            group.participants -= set(wa_ids)
+            group.drop(set(wa_ids))
             group.banned |= set(wa_ids)
         else:
             event("remove: someone is not a participant")
@@ -443,6 +509,8 @@ class InviteLinkMachine(RuleBasedStateMachine):
         if not asked:
             event("decide: empty list")
             expect_error(answer, 100)
+            return
+        if self.refused_while_suspended(group, answer):
             return
         done, failed = [], []
         for request_id in dict.fromkeys(asked):  # a repeated id counts once
@@ -474,6 +542,50 @@ class InviteLinkMachine(RuleBasedStateMachine):
             event(f"{verb}: all")
             assert "failed_join_requests" not in body, body
 
+    @rule(gid=groups, who=someone, admin=st.booleans())
+    @compared
+    def set_admin(self, gid: str, who: int | str, admin: bool) -> None:
+        """The business makes a participant (an int n: the n-th) an admin, or dismisses
+        them; 131212 for anyone else."""
+        group = self.group(gid)
+        [wa_id] = self.numbers_for([who], group.participants)
+        answer = self.sandbox(f"groups/{gid}/admins", wa_id, "POST" if admin else "DELETE")
+        if self.refused_while_suspended(group, answer):
+            return
+        if wa_id not in group.participants:
+            event("admin: not a participant")
+            expect_error(answer, 131212)
+            return
+        event("admin: made" if admin else "admin: dismissed")
+        assert expect_ok(answer) == {"status": "admin" if admin else "member"}
+        if admin:
+            group.admins.add(wa_id)
+        else:
+            group.admins.discard(wa_id)
+
+    @rule(gid=groups, managers=st.sampled_from(["admins", "all"]))
+    @compared
+    def set_link_managers(self, gid: str, managers: str) -> None:
+        """Who can manage the invite link: only admins, or all participants."""
+        group = self.group(gid)
+        answer = self.graph("POST", gid, json={**WHATSAPP, "link_managers": managers})
+        if not self.refused_while_suspended(group, answer):
+            assert expect_ok(answer)["request_id"]
+            group.link_managers = managers
+
+    @rule(gid=groups, suspended=st.booleans())
+    @compared
+    def suspend(self, gid: str, suspended: bool) -> None:
+        """WhatsApp suspends the group, or lifts it (the sandbox simulates both): while
+        suspended its link lets nobody in and every write answers 131207."""
+        group = self.group(gid)
+        path = f"groups/{gid}/{'suspend' if suspended else 'unsuspend'}"
+        answer = self.http.post(f"/sandbox/{path}")
+        assert expect_ok(answer) == {"status": "suspended" if suspended else "active"}
+        group.suspended = suspended
+        if suspended and group.code is not None:
+            self.assert_dead(group.code)
+
     # ---- what the server shows ---------------------------------------------------
 
     def compare(self) -> None:
@@ -482,7 +594,7 @@ class InviteLinkMachine(RuleBasedStateMachine):
         has not changed in the model, and reading every group after every step would
         halve the steps the time allows; an effect that leaked into another group shows
         the next time that group is touched."""
-        fields = "participants,total_participant_count,join_approval_mode"
+        fields = "participants,total_participant_count,join_approval_mode,suspended,link_managers"
         live = [g for g in self.live() if g.gid in self.touched]
         self.touched.clear()
         reads = [
@@ -505,6 +617,8 @@ class InviteLinkMachine(RuleBasedStateMachine):
             assert set(shown) == group.participants, f"{group.gid}: participants {sorted(shown)}"
             assert info["total_participant_count"] == len(group.participants), info
             assert info["join_approval_mode"] == group.mode, info
+            assert info["suspended"] is group.suspended, info
+            assert info["link_managers"] == group.link_managers, info
             for person in info["participants"]:
                 self.see_person(person["wa_id"], person["user_id"])
 
