@@ -89,7 +89,7 @@ def group_frame(console: Console, group: GroupView, screen: str) -> dict[str, An
         "initials": format.initials(group.subject),
         "tint": format.tint(group.id),
         "count": format.participants(group.participant_count),
-        "picture_url": group_path(group.id, f"picture?v={group.picture_sha256 or 'none'}"[:60]),
+        "picture_url": f"{group_path(group.id, 'picture')}?v={(group.picture_sha256 or '')[:16]}",
         "Ability": Ability,
     }
 
