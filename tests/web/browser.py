@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 800}
 # Screenshots go to a scratch folder unless GROUPLINK_SCREENSHOTS_DIR names one,
 # e.g. docs/screenshots to refresh the documentation's pictures.
 SCREENSHOTS = Path(
@@ -72,6 +73,69 @@ async def phone(browser: Browser, *, dark: bool = False) -> BrowserContext:
         has_touch=True,
         color_scheme="dark" if dark else "light",
         locale="en-US",
+    )
+
+
+async def laptop(browser: Browser, *, dark: bool = False) -> BrowserContext:
+    """A laptop-sized screen, as an admin at a desk has."""
+    return await browser.new_context(
+        viewport=LAPTOP, color_scheme="dark" if dark else "light", locale="en-US"
+    )
+
+
+async def allow_clipboard(context: BrowserContext, origin: str) -> None:
+    """Let ``origin``'s pages write the clipboard and the test read it back."""
+    await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+
+
+async def clipboard(page: Page) -> str:
+    """What a paste would give now (needs :func:`allow_clipboard`)."""
+    text: str = await page.evaluate("() => navigator.clipboard.readText()")
+    return text
+
+
+async def sign_in_with_code(page: Page, wa_id: str, back_to: str | re.Pattern[str]) -> None:
+    """On the phone sign-in page: type the number, then the code the sandbox shows,
+    and wait to be sent on to ``back_to`` (a path, or a pattern of the whole URL)."""
+    await page.fill("#phone", "+" + wa_id)
+    async with page.expect_navigation(url=re.compile(r"/signin$")):
+        await page.press("#phone", "Enter")
+    code = (await page.locator("[data-sandbox-code]").inner_text()).strip()
+    await page.fill("#code", code)
+    target = re.compile(re.escape(back_to) + "$") if isinstance(back_to, str) else back_to
+    async with page.expect_navigation(url=target):
+        await page.press("#code", "Enter")
+
+
+async def signed_in_already(
+    context: BrowserContext,
+    base_url: str,
+    database_url: str,
+    *,
+    wa_id: str | None = None,
+    business_id: str | None = None,
+) -> None:
+    """Give the browser a session as if it had signed in earlier (a person by phone,
+    or a business with its token): for tests whose subject is not signing in, so
+    that they spend neither time nor the per-address sign-in limits on it."""
+    from grouplink.services import sessions
+    from grouplink.services.core import Core
+    from grouplink.settings import normalize_database_url
+    from grouplink.store.database import Database
+    from grouplink.web import csrf
+    from grouplink.web.context import SESSION_COOKIE
+
+    db = Database(normalize_database_url(database_url), pool_size=1)
+    try:
+        core = Core(db=db, link_base="")
+        new = await sessions.start_session(core, 3600, wa_id=wa_id, business_id=business_id)
+    finally:
+        await db.dispose()
+    await context.add_cookies(
+        [
+            {"name": name, "value": value, "url": base_url, "httpOnly": True, "sameSite": "Lax"}
+            for name, value in ((SESSION_COOKIE, new.token), (csrf.COOKIE, csrf.new_cookie_value()))
+        ]
     )
 
 
@@ -127,6 +191,11 @@ async def heading(page: Page) -> str:
 
 async def shoot(page: Page, name: str) -> None:
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+async def shoot_screen(page: Page, name: str) -> None:
+    """Only what is on the screen now: for a dialog, which sits in the middle of it."""
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def run(work: Callable[[], Awaitable[None]]) -> None:

@@ -6,6 +6,17 @@ an upgrade) behind an in-process lock (so writers of one process queue in
 asyncio rather than in SQLite's sleeping busy handler). On PostgreSQL it is a
 READ COMMITTED transaction; services lock the group row they change with
 ``SELECT ... FOR UPDATE`` (see :func:`grouplink.store.queries.lock_group`).
+
+Reads (:meth:`Database.read`) are a deferred transaction on SQLite, so all their
+statements see one snapshot. On PostgreSQL they run without BEGIN and COMMIT:
+under READ COMMITTED every statement takes its own snapshot even inside a
+transaction, so one would only add two round trips to each read.
+
+Both backends keep ``pool_size`` connections per process and open no more:
+a request that finds them all busy waits for one. (Connections opened beyond
+the pool in a burst were closed when it ebbed and opened again in the next:
+on PostgreSQL each one is a new server process, a handshake and an empty
+prepared-statement cache.)
 """
 
 from __future__ import annotations
@@ -29,19 +40,22 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
-            self.engine = _sqlite_engine(self.url, echo)
+            self.engine = _sqlite_engine(self.url, echo, pool_size)
+            self._reads = self.engine
         else:
             self.engine = create_async_engine(
                 self.url,
                 pool_size=pool_size,
-                max_overflow=pool_size,
+                max_overflow=0,
                 echo=echo,
                 pool_pre_ping=False,
             )
+            self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn, conn.begin():
+        """For statements that only read; never write in here (see the module's doc)."""
+        async with self._reads.connect() as conn, conn.begin():
             yield conn
 
     @asynccontextmanager
@@ -59,11 +73,15 @@ class Database:
         await self.engine.dispose()
 
 
-def _sqlite_engine(url: sa.URL, echo: bool) -> AsyncEngine:
+def _sqlite_engine(url: sa.URL, echo: bool, pool_size: int) -> AsyncEngine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
-        url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=0,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     )
 
     @event.listens_for(engine.sync_engine, "connect")

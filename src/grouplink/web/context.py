@@ -83,6 +83,9 @@ class Visitor:
 
     def start_session(self, response: Response, token: str, max_age: int) -> None:
         self._set(response, SESSION_COOKIE, token, max_age=max_age)
+        # Forms need the CSRF cookie as long as the session lasts: a browser restart
+        # ends a cookie without max-age, and every form would then be refused.
+        self._set(response, csrf.COOKIE, self.csrf_cookie, max_age=max_age)
 
     def end_session(self, response: Response) -> None:
         response.delete_cookie(

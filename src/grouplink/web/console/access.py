@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from grouplink.domain.errors import BadToken, MissingToken
 from grouplink.services import businesses, sessions
-from grouplink.web.console.common import HOME, SignInNeeded
+from grouplink.web.console.common import HOME, ShowPage, SignInNeeded
 from grouplink.web.context import (
     FormField,
     Visitor,
@@ -29,20 +29,26 @@ TOO_MANY_TRIES = "Too many tries from your connection. Wait a few minutes, then 
 
 
 def install(app: FastAPI) -> None:
-    """A console page asked for by someone not signed in leads to the sign-in page."""
+    """A console page asked for by someone not signed in leads to the sign-in page;
+    a route that stops with a page of its own (:class:`ShowPage`) answers with it."""
 
     async def sign_in_first(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInNeeded)
         return see_other(f"{HOME}/signin?next={exc.here}")
 
+    async def show(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ShowPage)
+        return exc.response
+
     app.add_exception_handler(SignInNeeded, sign_in_first)
+    app.add_exception_handler(ShowPage, show)
 
 
 @router.get("/signin")
 async def signin_page(visitor: VisitorDep, next: str | None = None) -> Response:
     target = _console_next(next)
     if visitor.session is not None:
-        return see_other(target)
+        return visitor.keep_cookies(see_other(target))
     return visitor.keep_cookies(_page(visitor, target))
 
 

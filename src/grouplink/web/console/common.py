@@ -7,14 +7,16 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
+from grouplink.domain.errors import NotAllowed
 from grouplink.domain.permissions import Ability
 from grouplink.services import overview
 from grouplink.services.overview import GroupView, Viewer
 from grouplink.web import format
 from grouplink.web.context import Visitor, VisitorDep, Web, WebDep, chrome
 from grouplink.web.navigation import see_other
+from grouplink.web.templating import render
 
 HOME = "/console"
 
@@ -36,6 +38,17 @@ class Console:
 
     def chrome(self, here: str) -> dict[str, Any]:
         return {**chrome(self.visitor, here), "is_business": self.viewer.business_id is not None}
+
+    def render(self, template: str, status: int = 200, **context: Any) -> Response:
+        """A console page, with the visitor's CSRF cookie if they have none yet."""
+        return self.visitor.keep_cookies(render(template, status, **context))
+
+
+class ShowPage(Exception):
+    """Ends a console route with a page of its own, such as a refusal in the group's frame."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
 
 
 async def get_console(request: Request, web: WebDep, visitor: VisitorDep) -> Console:
@@ -97,7 +110,12 @@ def group_frame(console: Console, group: GroupView, screen: str) -> dict[str, An
 async def load_group(console: Console, group_id: str, ability: Ability) -> GroupView:
     """The group as the viewer may see it; refused (a page saying why) without ``ability``."""
     group = await overview.group_view(console.web.core, console.viewer, group_id)
-    group.require(ability)
+    try:
+        group.require(ability)
+    except NotAllowed as refused:
+        frame = group_frame(console, group, "")
+        page = console.render("console/refused.html", 403, **frame, message=refused.details)
+        raise ShowPage(page) from None
     return group
 
 

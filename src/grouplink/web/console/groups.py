@@ -27,7 +27,6 @@ from grouplink.web.console.common import (
 )
 from grouplink.web.context import FormField, check_form
 from grouplink.web.default_picture import default_picture
-from grouplink.web.templating import render
 
 router = APIRouter()
 
@@ -59,7 +58,7 @@ async def group_list(
         }
         for item in page.items
     ]
-    return render(
+    return console.render(
         "console/groups.html",
         **console.chrome(HOME),
         items=items,
@@ -110,7 +109,7 @@ async def group_info(console: ConsoleDep, group_id: str) -> Response:
         for m in await overview.members(console.web.core, console.viewer, group_id)
         if m.role == "admin"
     ]
-    return render(
+    return console.render(
         "console/group.html",
         **group_frame(console, group, ""),
         admins=[format.display_phone(m.wa_id) for m in admins],
@@ -132,7 +131,7 @@ async def group_picture(console: ConsoleDep, group_id: str) -> Response:
 @router.get("/groups/{group_id}/delete")
 async def confirm_delete_group(console: ConsoleDep, group_id: str) -> Response:
     group = await load_group(console, group_id, Ability.DELETE)
-    return render(
+    return console.render(
         "console/confirm.html",
         **group_frame(console, group, "delete"),
         title=f"Delete {group.subject}?",
@@ -157,7 +156,7 @@ async def delete_group(console: ConsoleDep, group_id: str, csrf: FormField = "")
 @router.get("/groups/{group_id}/leave")
 async def confirm_leave(console: ConsoleDep, group_id: str) -> Response:
     group = await load_group(console, group_id, Ability.VIEW)
-    return render(
+    return console.render(
         "console/confirm.html",
         **group_frame(console, group, "leave"),
         title=f"Exit {group.subject}?",
@@ -198,7 +197,7 @@ async def _new_group_page(
     numbers = await overview.phone_numbers_of(console.web.core, business_id)
     if not numbers:
         raise InvalidParameter("This business has no phone number to make groups on")
-    return render(
+    return console.render(
         "console/new_group.html",
         status,
         **console.chrome(f"{HOME}/new"),

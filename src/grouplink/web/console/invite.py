@@ -26,7 +26,6 @@ from grouplink.web.console.common import (
     notice_text,
 )
 from grouplink.web.context import FormField, check_form
-from grouplink.web.templating import render
 
 router = APIRouter()
 
@@ -50,7 +49,7 @@ NOTICES = {
 async def invite_screen(console: ConsoleDep, group_id: str, notice: str | None = None) -> Response:
     group = await load_group(console, group_id, Ability.MANAGE_LINK)
     url = _link_url(console, group)
-    return render(
+    return console.render(
         "console/invite.html",
         **group_frame(console, group, "invite"),
         url=url,
@@ -112,7 +111,7 @@ def _link_url(console: Console, group: GroupView) -> str:
 def _confirm(
     console: Console, group: GroupView, title: str, warning: str, screen: str, confirm: str
 ) -> Response:
-    return render(
+    return console.render(
         "console/confirm.html",
         **group_frame(console, group, "invite"),
         title=title,

@@ -21,7 +21,6 @@ from grouplink.web.console.common import (
     notice_text,
 )
 from grouplink.web.context import FormField, check_form
-from grouplink.web.templating import render
 
 router = APIRouter()
 
@@ -39,7 +38,7 @@ async def member_list(console: ConsoleDep, group_id: str, notice: str | None = N
     core, viewer = console.web.core, console.viewer
     people = await overview.members(core, viewer, group_id)
     banned = await overview.banned(core, viewer, group_id) if group.may(Ability.MODERATE) else []
-    return render(
+    return console.render(
         "console/members.html",
         **group_frame(console, group, "members"),
         members=[

@@ -21,7 +21,6 @@ from grouplink.web.console.common import (
     notice_text,
 )
 from grouplink.web.context import FormField, check_form
-from grouplink.web.templating import render
 
 router = APIRouter()
 
@@ -45,7 +44,7 @@ async def request_list(
 ) -> Response:
     group = await load_group(console, group_id, Ability.DECIDE)
     pending = await overview.pending_requests(console.web.core, console.viewer, group_id)
-    return render(
+    return console.render(
         "console/requests.html",
         **group_frame(console, group, "requests"),
         requests=[

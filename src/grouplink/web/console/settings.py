@@ -30,7 +30,6 @@ from grouplink.web.console.common import (
     notice_text,
 )
 from grouplink.web.context import FormField, check_form
-from grouplink.web.templating import render
 
 router = APIRouter()
 
@@ -111,7 +110,7 @@ def _page(
     notice: str = "",
     status: int = 200,
 ) -> Response:
-    return render(
+    return console.render(
         "console/settings.html",
         status,
         **group_frame(console, group, "settings"),
