@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import sqlalchemy as sa
@@ -16,6 +17,8 @@ from grouplink.services.core import Core
 from grouplink.settings import normalize_database_url
 from grouplink.store.database import Database
 from grouplink.store.migrate import migrate
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -35,20 +38,26 @@ class Business:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def make_business(database_url: str, graph: str) -> Business:
-    async def run() -> Business:
+def with_core(database_url: str, work: Callable[[Core], Awaitable[T]]) -> T:
+    """Run ``work`` on the engine over the test database, as the CLI would."""
+
+    async def run() -> T:
         db = Database(normalize_database_url(database_url), pool_size=1)
         try:
-            core = Core(db=db, link_base="")
-            made = await businesses.create_business(core, "Test business")
-            tok = await businesses.create_token(core, made.business_id, "test")
-            return Business(
-                made.business_id, made.phone_number_id, tok.token, made.app_secret, graph
-            )
+            return await work(Core(db=db, link_base=""))
         finally:
             await db.dispose()
 
     return asyncio.run(run())
+
+
+def make_business(database_url: str, graph: str) -> Business:
+    async def make(core: Core) -> Business:
+        made = await businesses.create_business(core, "Test business")
+        tok = await businesses.create_token(core, made.business_id, "test")
+        return Business(made.business_id, made.phone_number_id, tok.token, made.app_secret, graph)
+
+    return with_core(database_url, make)
 
 
 def _admin_url() -> sa.URL:

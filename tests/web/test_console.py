@@ -16,6 +16,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from grouplink.services import businesses
 from tests.conftest import Server
 from tests.graph.helpers import (
     approval_group,
@@ -27,7 +28,7 @@ from tests.graph.helpers import (
     phone,
     wa_ids_of,
 )
-from tests.support import Business, create_group, make_business
+from tests.support import Business, create_group, make_business, with_core
 from tests.web.pages import Page, Person, new_phone
 from tests.web.test_link_page import fake_jpeg
 
@@ -124,6 +125,26 @@ def test_a_business_signs_in_with_its_token_and_sees_only_its_groups(
     assert "Test business" in groups.text  # the bar says who is signed in
     assert console.get(f"/console/groups/{theirs['id']}").status == 404
     assert console.get(f"/console/groups/{theirs['id']}/invite").status == 404
+
+
+def test_revoking_the_token_ends_the_console_sessions_opened_with_it(
+    browsers: Any, biz: Business, server: Server
+) -> None:
+    spare = with_core(
+        server.database_url, lambda core: businesses.create_token(core, biz.business_id, "spare")
+    )
+    console: Admin = browsers(Admin)
+    assert console.sign_in_with_token(spare.token).status_code == 303
+    assert console.get("/console").status == 200
+    assert with_core(
+        server.database_url, lambda core: businesses.revoke_token(core, spare.token_id)
+    )
+    answer = console.client.get("/console")
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/console/signin")
+    # A session opened with another token of the business lives on.
+    other: Admin = browsers(Admin)
+    assert other.sign_in_with_token(biz.token).status_code == 303
+    assert other.get("/console").status == 200
 
 
 def test_people_see_the_groups_they_are_in_and_nothing_else(

@@ -96,14 +96,25 @@ async def authenticate(core: Core, authorization: str | None) -> str:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise MissingToken()
+    return (await token_owner(core, token)).business_id
+
+
+@dataclass(frozen=True, slots=True)
+class TokenOwner:
+    business_id: str
+    token_id: str  # a console session opened with the token ends when it is revoked
+
+
+async def token_owner(core: Core, token: str) -> TokenOwner:
+    """Whose live token this is; ``BadToken`` if it is unknown or revoked."""
     async with core.db.read() as conn:
-        query = sa.select(api_tokens.c.business_id).where(
+        query = sa.select(api_tokens.c.business_id, api_tokens.c.id).where(
             api_tokens.c.token_hash == hash_token(token), api_tokens.c.revoked_at.is_(None)
         )
-        business_id = (await conn.execute(query)).scalar_one_or_none()
-    if business_id is None:
+        row = (await conn.execute(query)).first()
+    if row is None:
         raise BadToken()
-    return str(business_id)
+    return TokenOwner(str(row.business_id), str(row.id))
 
 
 async def rotate_app_secret(core: Core, business_id: str) -> str:

@@ -2,7 +2,8 @@
 
 The row makes sign-out and expiry hold across worker processes and hosts; the
 token itself is never stored. A session belongs to a person (``wa_id``) or to
-a business (``business_id``, for the console).
+a business (``business_id``, for the console); a business's session ends when
+the API token it was opened with is revoked.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.services.core import Core
-from grouplink.store.tables import businesses, web_sessions
+from grouplink.store.tables import api_tokens, businesses, web_sessions
 
 TOKEN_BYTES = 32
 
@@ -45,6 +46,7 @@ async def start_in(
     *,
     wa_id: str | None = None,
     business_id: str | None = None,
+    api_token_id: str | None = None,
 ) -> NewSession:
     """A new session, inside the caller's transaction."""
     if (wa_id is None) == (business_id is None):
@@ -59,6 +61,7 @@ async def start_in(
             token_hash=hash_token(token),
             wa_id=wa_id,
             business_id=business_id,
+            api_token_id=api_token_id,
             created_at=now,
             expires_at=expires_at,
         )
@@ -67,10 +70,22 @@ async def start_in(
 
 
 async def start_session(
-    core: Core, lifetime_s: int, *, wa_id: str | None = None, business_id: str | None = None
+    core: Core,
+    lifetime_s: int,
+    *,
+    wa_id: str | None = None,
+    business_id: str | None = None,
+    api_token_id: str | None = None,
 ) -> NewSession:
     async with core.db.write() as conn:
-        return await start_in(conn, core.clock(), lifetime_s, wa_id=wa_id, business_id=business_id)
+        return await start_in(
+            conn,
+            core.clock(),
+            lifetime_s,
+            wa_id=wa_id,
+            business_id=business_id,
+            api_token_id=api_token_id,
+        )
 
 
 async def resolve(core: Core, token: str | None) -> Session | None:
@@ -80,10 +95,12 @@ async def resolve(core: Core, token: str | None) -> Session | None:
     query = (
         sa.select(web_sessions, businesses.c.name)
         .outerjoin(businesses, businesses.c.id == web_sessions.c.business_id)
+        .outerjoin(api_tokens, api_tokens.c.id == web_sessions.c.api_token_id)
         .where(
             web_sessions.c.token_hash == hash_token(token),
             web_sessions.c.ended_at.is_(None),
             web_sessions.c.expires_at > core.clock(),
+            sa.or_(web_sessions.c.api_token_id.is_(None), api_tokens.c.revoked_at.is_(None)),
         )
     )
     async with core.db.read() as conn:

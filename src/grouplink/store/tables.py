@@ -262,6 +262,9 @@ web_sessions = sa.Table(
     # Exactly one of the two: a person signed in by phone, or a business by API token.
     sa.Column("wa_id", sa.String(16)),
     sa.Column("business_id", sa.ForeignKey("businesses.id")),
+    # A business's session lives only as long as the API token it was opened with
+    # (migration 0004).
+    sa.Column("api_token_id", sa.String(32)),
     sa.Column("created_at", Time, nullable=False),
     sa.Column("expires_at", Time, nullable=False),
     sa.Column("ended_at", Time),

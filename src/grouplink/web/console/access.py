@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
-from grouplink.domain.errors import BadToken, MissingToken
+from grouplink.domain.errors import BadToken
 from grouplink.services import businesses, sessions
 from grouplink.web.console.common import HOME, ShowPage, SignInNeeded
 from grouplink.web.context import (
@@ -65,11 +65,15 @@ async def token_signin(
     if not await web.throttle.allow(web.settings.rate_token_check, "token", visitor.address):
         return _page(visitor, target, error=TOO_MANY_TRIES, status=429)
     try:
-        business_id = await businesses.authenticate(web.core, f"Bearer {token.strip()}")
-    except (MissingToken, BadToken):
+        owner = await businesses.token_owner(web.core, token.strip())
+    except BadToken:
         return _page(visitor, target, error=BAD_TOKEN, status=400)
-    lifetime = web.rules.session_seconds
-    new = await sessions.start_session(web.core, lifetime, business_id=business_id)
+    new = await sessions.start_session(
+        web.core,
+        web.rules.session_seconds,
+        business_id=owner.business_id,
+        api_token_id=owner.token_id,
+    )
     return await hand_over(web, visitor, new.token, target)
 
 
