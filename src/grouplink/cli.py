@@ -225,6 +225,7 @@ def webhooks_subscribe(business_id: str, callback_url: str, verify_token: str, f
             clean_fields(fields),
             Actor("cli", "cli"),
             handshake_timeout_s=settings.webhook_timeout_seconds,
+            allow_private=settings.webhook_private_allowed,
         )
 
     _with_core(settings, run)

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
         default=None,
         description="Enable the /sandbox test helpers; default: on in the local profile only.",
     )
+    webhook_allow_private: bool | None = Field(
+        default=None,
+        description=(
+            "Let callback URLs reach loopback and private addresses; "
+            "default: yes in the local profile only."
+        ),
+    )
     max_participants: int = Field(default=8, ge=1, description="Per group, business excluded.")
     max_groups_per_number: int = Field(default=10_000, ge=1)
     max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
@@ -127,11 +134,17 @@ class Settings(BaseSettings):
             concurrency=self.webhook_concurrency,
             idle_poll_s=self.webhook_poll_seconds,
             lanes=self.webhook_lanes,
+            allow_private=self.webhook_private_allowed,
         )
 
     @property
     def sandbox_enabled(self) -> bool:
         return self.profile == "local" if self.sandbox is None else self.sandbox
+
+    @property
+    def webhook_private_allowed(self) -> bool:
+        local = self.profile == "local"
+        return local if self.webhook_allow_private is None else self.webhook_allow_private
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from tests.conftest import IN_CI, Server, own_server
+from tests.receiver import Receiver
 from tests.support import Business, create_group, make_business
 from tests.web.file_sender import last_code
 from tests.web.pages import Page, Person, loopback_address
@@ -190,9 +191,9 @@ def test_limits_hold_across_workers_with_redis(
 # --- production: no sandbox, a real sender, HTTPS cookies ---------------------------------
 
 
-def test_production_hides_the_code_and_sends_it_through_the_sender(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
+@pytest.fixture(scope="module")
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
+    """A server in the production profile, and the file its code sender writes to."""
     data_dir = tmp_path_factory.mktemp("production")
     codes = data_dir / "codes.txt"
     with own_server(
@@ -203,7 +204,35 @@ def test_production_hides_the_code_and_sends_it_through_the_sender(
         code_sender="tests.web.file_sender:make",
         test_code_file=str(codes),
     ) as srv:
-        _sign_in_over_https_cookies(srv, codes)
+        yield srv, codes
+
+
+def test_production_hides_the_code_and_sends_it_through_the_sender(
+    production: tuple[Server, Path],
+) -> None:
+    _sign_in_over_https_cookies(*production)
+
+
+def test_production_refuses_callbacks_to_its_own_network(production: tuple[Server, Path]) -> None:
+    srv, _ = production
+    biz = make_business(srv.database_url, srv.graph)
+    receiver = Receiver().start()
+    try:
+        body = {
+            "object": "whatsapp_business_account",
+            "callback_url": receiver.url,
+            "verify_token": receiver.verify_token,  # it would pass, if it were asked
+            "fields": "group_lifecycle_update",
+        }
+        answer = httpx.post(
+            f"{biz.graph}/{biz.business_id}/subscriptions", data=body, headers=biz.auth
+        )
+        assert answer.status_code == 400, answer.text
+        error = answer.json()["error"]
+        assert error["code"] == 2200
+        assert "private addresses are refused" in error["error_data"]["details"]
+    finally:
+        receiver.stop()
 
 
 def _sign_in_over_https_cookies(srv: Server, codes: Path) -> None:

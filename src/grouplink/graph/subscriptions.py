@@ -59,6 +59,7 @@ async def subscribe(
         clean_fields(body.get("fields")),
         actor,
         handshake_timeout_s=request.app.state.settings.webhook_timeout_seconds,
+        allow_private=request.app.state.settings.webhook_private_allowed,
     )
     return {"success": True}
 

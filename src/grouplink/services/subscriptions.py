@@ -67,9 +67,12 @@ async def subscribe(
     actor: Actor,
     *,
     handshake_timeout_s: float,
+    allow_private: bool,
 ) -> Subscription:
     """Verify the receiver, then add the subscription (or update the one at that URL)."""
-    await verify_callback(callback_url, verify_token, handshake_timeout_s)
+    await verify_callback(
+        callback_url, verify_token, handshake_timeout_s, allow_private=allow_private
+    )
     now = core.clock()
     async with core.db.write() as conn:
         existing = (

@@ -41,6 +41,7 @@ class DispatchSettings:
     idle_poll_s: float = 0.2
     # Rounds in flight at once per worker, so database work overlaps with sending.
     lanes: int = 4
+    allow_private: bool = True  # callbacks may reach loopback and private networks
 
 
 def worker_name() -> str:
@@ -64,7 +65,8 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self) -> None:
-        async with Client(self.settings.concurrency) as client:
+        client = Client(self.settings.concurrency, allow_private=self.settings.allow_private)
+        async with client:
             await asyncio.gather(*(self._lane(client) for _ in range(self.settings.lanes)))
 
     async def _lane(self, client: Client) -> None:

@@ -19,6 +19,7 @@ from types import TracebackType
 from urllib.parse import urlencode, urlsplit
 
 from grouplink import __version__
+from grouplink.webhooks.addresses import addresses_to_try
 
 USER_AGENT = f"grouplink/{__version__} (facebookexternalua compatible)"
 HEAD_BYTES = 256
@@ -45,8 +46,9 @@ _Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 class Client:
     """A pool of keep-alive connections per origin, at most ``concurrency`` requests at once."""
 
-    def __init__(self, concurrency: int) -> None:
+    def __init__(self, concurrency: int, *, allow_private: bool = True) -> None:
         self._slots = asyncio.Semaphore(concurrency)
+        self._allow_private = allow_private
         self._idle: defaultdict[_Origin, list[_Connection]] = defaultdict(list)
         self._tls: ssl.SSLContext | None = None
 
@@ -128,9 +130,20 @@ class Client:
         if scheme == "https" and self._tls is None:
             self._tls = ssl.create_default_context()
         tls = self._tls if scheme == "https" else None
-        return await asyncio.open_connection(
-            host, port, ssl=tls, server_hostname=host if tls else None, limit=MAX_HEADER_BYTES
-        )
+        addresses = await addresses_to_try(host, port, allow_private=self._allow_private)
+        for n, address in enumerate(addresses):  # connect to the address that was checked
+            try:
+                return await asyncio.open_connection(
+                    address,
+                    port,
+                    ssl=tls,
+                    server_hostname=host if tls else None,
+                    limit=MAX_HEADER_BYTES,
+                )
+            except OSError:
+                if n == len(addresses) - 1:
+                    raise
+        raise OSError(f"{host} has no address")
 
     async def _send(
         self, origin: _Origin, connection: _Connection, message: bytes, method: str
