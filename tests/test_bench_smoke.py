@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,17 @@ from tests.conftest import IN_CI
 from tests.support import drop_postgres_database, postgres_test_url
 
 ROOT = Path(__file__).resolve().parent.parent
+# The request benchmark's calls, in the order it makes them.
+CALLS = [
+    "ceiling",
+    "link_page",
+    "link_preview",
+    "group_info",
+    "get_link",
+    "reset_link",
+    "join",
+    "approve",
+]
 
 
 def test_webhook_benchmark_smoke() -> None:
@@ -49,3 +62,85 @@ def test_webhook_benchmark_smoke() -> None:
     assert [row[0] for row in rows] == ["1", "2"]
     for row in rows:
         assert float(row[1].replace(",", "")) > 0  # events per second
+
+
+def _serving(tmp_path: Path, backends: str, env: dict[str, str]) -> list[dict[str, object]]:
+    """A seconds-long run of the request benchmark; its JSON figures."""
+    figures = tmp_path / "figures.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.serving",
+            "--backends",
+            backends,
+            "--scales",
+            "100",
+            "--duration",
+            "1",
+            "--warmup",
+            "0",
+            "--connections",
+            "8",
+            "--no-prism",
+            "--workdir",
+            str(tmp_path),
+            "--json",
+            str(figures),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    # The printed table has a row per call, each with its requests per second.
+    lines = result.stdout.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("call "))
+    end = next(n for n, line in enumerate(lines) if line.startswith("worker peak memory"))
+    rates = {
+        line[:40].strip(): float(line[40:].split()[0].replace(",", ""))
+        for line in lines[start + 1 : end]
+    }
+    assert len(rates) == len(CALLS), result.stdout
+    assert all(rate > 0 for rate in rates.values()), result.stdout
+    blocks: list[dict[str, object]] = json.loads(figures.read_text())
+    for block in blocks:
+        results = block["results"]
+        assert isinstance(results, dict) and list(results) == CALLS
+        for key, measured in results.items():
+            assert measured["requests"] > 0, key
+            assert measured["errors"] == 0, f"{key}: {measured['errors']} requests failed"
+        assert block["memory_mb"], "no worker memory read"
+    return blocks
+
+
+def _require_wrk() -> None:
+    if shutil.which("wrk") is None:
+        if IN_CI:
+            pytest.fail("wrk is required in CI (Debian's package: apt-get install wrk)")
+        pytest.skip("wrk is not installed (apt-get install wrk)")
+
+
+def test_request_benchmark_smoke_sqlite(tmp_path: Path) -> None:
+    _require_wrk()
+    blocks = _serving(tmp_path, "sqlite", dict(os.environ))
+    assert [(b["backend"], b["groups"]) for b in blocks] == [("sqlite", 100)]
+
+
+def test_request_benchmark_smoke_postgresql(tmp_path: Path) -> None:
+    _require_wrk()
+    prefix = f"grouplink_smoke_{os.getpid()}"
+    if postgres_test_url(prefix, required=IN_CI) is None:
+        pytest.skip("PostgreSQL is not reachable; CI runs this")
+    drop_postgres_database(prefix)
+    env = {**os.environ, "GROUPLINK_BENCH_DATABASE": prefix}
+    if "GROUPLINK_TEST_POSTGRES_URL" in os.environ:
+        env["GROUPLINK_BENCH_POSTGRES_URL"] = os.environ["GROUPLINK_TEST_POSTGRES_URL"]
+    try:
+        blocks = _serving(tmp_path, "postgresql", env)
+    finally:
+        drop_postgres_database(f"{prefix}_100")
+    assert [(b["backend"], b["groups"]) for b in blocks] == [("postgresql", 100)]

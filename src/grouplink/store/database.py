@@ -2,10 +2,12 @@
 
 Every write runs in :meth:`Database.write`. On SQLite that is ``BEGIN IMMEDIATE``
 (the database's write lock is taken up front, so two writers never deadlock on
-an upgrade) behind an in-process lock (so writers of one process queue in
-asyncio rather than in SQLite's sleeping busy handler). On PostgreSQL it is a
-READ COMMITTED transaction; services lock the group row they change with
-``SELECT ... FOR UPDATE`` (see :func:`grouplink.store.queries.lock_group`).
+an upgrade) behind an in-process lock and an ``flock`` of a file beside the
+database (so writers of one process queue in asyncio, and those of several
+processes in the kernel, which wakes the next one when the lock is let go,
+rather than in SQLite's busy handler, which sleeps up to 100 ms between tries).
+On PostgreSQL it is a READ COMMITTED transaction; services lock the group row
+they change with ``SELECT ... FOR UPDATE`` (see :func:`grouplink.store.queries.lock_group`).
 
 Reads (:meth:`Database.read`) are a deferred transaction on SQLite, so all their
 statements see one snapshot. On PostgreSQL they run without BEGIN and COMMIT:
@@ -22,6 +24,9 @@ prepared-statement cache.)
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -39,6 +44,7 @@ class Database:
         self.url = sa.engine.make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._process_lock = _ProcessLock.beside(self.url) if self.is_sqlite else None
         if self.is_sqlite:
             self.engine = _sqlite_engine(self.url, echo, pool_size)
             self._reads = self.engine
@@ -64,13 +70,66 @@ class Database:
             async with self.engine.connect() as conn, conn.begin():
                 yield conn
             return
-        async with self._write_lock, self.engine.connect() as conn:
+        async with self._write_lock, _holding(self._process_lock), self.engine.connect() as conn:
             await conn.execution_options(sqlite_immediate=True)
             async with conn.begin():
                 yield conn
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class _ProcessLock:
+    """An exclusive ``flock`` on ``<database>.lock``, shared by every process that
+    writes through :class:`Database`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @property
+    def fd(self) -> int:
+        if self._fd is None:  # opened on the first write, closed with this object
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            weakref.finalize(self, os.close, self._fd)
+        return self._fd
+
+    @classmethod
+    def beside(cls, url: sa.URL) -> _ProcessLock | None:
+        if not url.database or url.database == ":memory:":
+            return None  # one process's own database
+        return cls(url.database + ".lock")
+
+    async def acquire(self) -> None:
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        waiting = asyncio.get_running_loop().run_in_executor(
+            None, fcntl.flock, self.fd, fcntl.LOCK_EX
+        )
+        try:
+            await asyncio.shield(waiting)
+        except BaseException:
+            # Cancelled while queued: let go as soon as the thread has the lock.
+            waiting.add_done_callback(lambda _: self.release())
+            raise
+
+    def release(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+@asynccontextmanager
+async def _holding(lock: _ProcessLock | None) -> AsyncIterator[None]:
+    if lock is None:
+        yield
+        return
+    await lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _sqlite_engine(url: sa.URL, echo: bool, pool_size: int) -> AsyncEngine:

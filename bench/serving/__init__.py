@@ -1,0 +1,1 @@
+"""The request benchmark: ``python -m bench.serving`` (see bench/README.md)."""

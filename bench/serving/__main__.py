@@ -1,0 +1,189 @@
+"""How many requests a second does grouplink serve, against its own ceiling and Prism?
+
+    python -m bench.serving                    # SQLite and PostgreSQL, 1,000 and 1,000,000 groups
+    python -m bench.serving --backends sqlite --scales 100 --duration 1 --warmup 0 --no-prism
+
+For each backend and size it loads a database (bench/load.py), starts a real
+`grouplink serve` with several workers, and drives it with wrk from another
+process: first the ceiling (GET /healthz, the same server stack touching no
+database), then each call, then Prism mocking Meta's spec on the invite-link
+reset. Every figure is printed with its ratio to the ceiling and to Prism
+measured in the same block, then the change with data size, each worker's peak
+memory, and the targets of issue 5. SQLite's largest size is capped at
+--sqlite-max-groups (100,000 by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from dataclasses import asdict
+from pathlib import Path
+
+from bench.databases import BACKENDS
+from bench.serving import prism, wrk
+from bench.serving.block import Options, measure_block
+from bench.serving.report import (
+    Block,
+    block_table,
+    scale_table,
+    verdict_table,
+    verdicts,
+)
+from bench.serving.server import ROOT
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.serving",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    add("--scales", default="1000,1000000", help="numbers of groups, comma-separated")
+    add("--sqlite-max-groups", type=int, default=100_000, help="SQLite's sizes are capped here")
+    add("--duration", type=int, default=10, help="seconds each call is measured")
+    add("--warmup", type=int, default=2, help="seconds each call runs first, not measured")
+    add("--connections", type=int, default=64)
+    add("--threads", type=int, default=2, help="wrk threads")
+    add("--workers", type=int, default=2, help="grouplink serve --workers")
+    add("--targets", type=int, default=1000, help="groups each call spreads over")
+    add(
+        "--approval-rate",
+        type=int,
+        default=3000,
+        help="join requests made ready per second of approving (enough for the rate reached)",
+    )
+    add("--calls", default="", help="only these calls (keys as in --json), comma-separated")
+    add("--no-prism", action="store_true", help="skip the Prism baseline")
+    add("--spec", type=Path, default=None, help="Meta's OpenAPI spec for Prism")
+    add("--reuse", action="store_true", help="reuse databases a --keep run left of the same size")
+    add("--keep", action="store_true", help="keep the databases afterwards")
+    add(
+        "--workdir",
+        type=Path,
+        default=ROOT / "bench" / ".data",
+        help="SQLite files, server logs, call files",
+    )
+    add(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra setting for the server, e.g. GROUPLINK_LOG_LEVEL=warning",
+    )
+    add("--json", type=Path, default=None, help="also write every figure here")
+    return parser.parse_args(argv)
+
+
+def sizes(args: argparse.Namespace) -> list[tuple[str, int]]:
+    scales = [int(s) for s in args.scales.split(",")]
+    found: list[tuple[str, int]] = []
+    for backend in args.backends.split(","):
+        if backend not in BACKENDS:
+            raise SystemExit(f"unknown backend {backend!r}; use {', '.join(BACKENDS)}")
+        for scale in scales:
+            groups = min(scale, args.sqlite_max_groups) if backend == "sqlite" else scale
+            if (backend, groups) not in found:
+                found.append((backend, groups))
+    return found
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({model}), {platform.system()} {platform.release()}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if wrk.wrk_path() is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (Debian's package)")
+    options = Options(
+        workdir=args.workdir,
+        duration=args.duration,
+        warmup=args.warmup,
+        connections=args.connections,
+        threads=args.threads,
+        workers=args.workers,
+        targets=args.targets,
+        approval_rate=args.approval_rate,
+        only=[c for c in args.calls.split(",") if c],
+        server_env=dict(item.split("=", 1) for item in args.server_env),
+        reuse=args.reuse,
+        keep=args.keep,
+    )
+    options.workdir.mkdir(parents=True, exist_ok=True)
+    peer, peer_note = (None, "skipped (--no-prism)")
+    if not args.no_prism:
+        peer, peer_note = prism.start(args.spec, options.workdir)
+    print(f"Prism: {peer_note}", flush=True)
+    blocks: list[Block] = []
+    try:
+        for backend, groups in sizes(args):
+            print(f"\n{backend}, {groups:,} groups", flush=True)
+            blocks.append(measure_block(options, backend, groups, peer))
+    finally:
+        if peer is not None:
+            peer.stop()
+    print_report(args, blocks, peer_note)
+    if args.json:
+        args.json.write_text(json.dumps([_as_json(b) for b in blocks], indent=1))
+
+
+def print_report(args: argparse.Namespace, blocks: list[Block], peer_note: str) -> None:
+    print(
+        f"\nRequests: grouplink serve --workers {args.workers}; wrk, {args.threads} threads, "
+        f"{args.connections} connections, {args.duration} s per call after {args.warmup} s "
+        f"of warm-up; {machine()}"
+    )
+    print(f"Prism: {peer_note}")
+    for block in blocks:
+        print()
+        for line in block_table(block):
+            print(line)
+    pairs = []
+    for backend in BACKENDS:
+        mine = [b for b in blocks if b.backend == backend]
+        if len(mine) >= 2:
+            pairs.append((mine[0], mine[-1]))
+    for small, large in pairs:
+        print()
+        for line in scale_table(small, large):
+            print(line)
+    found = list(verdicts(blocks, pairs))
+    if found:
+        print()
+        for line in verdict_table(found):
+            print(line)
+
+
+def _as_json(block: Block) -> dict[str, object]:
+    return {
+        "backend": block.backend,
+        "groups": block.groups,
+        "load_seconds": round(block.load_seconds, 1),
+        "memory_mb": [round(mb, 1) for mb in block.memory_mb],
+        "results": {
+            key: {
+                **asdict(result.measure),
+                "rate": round(result.rate, 1),
+                "server_cpu_ms_per_request": round(result.server_ms, 3),
+                "db_cpu_ms_per_request": None if result.db_ms is None else round(result.db_ms, 3),
+            }
+            for key, result in block.results.items()
+        },
+    }
+
+
+if __name__ == "__main__":
+    main()

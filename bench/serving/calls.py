@@ -1,0 +1,91 @@
+"""The measured calls, in the order they run, and the request lines each one sends
+(the format calls.lua reads: METHOD, path and an optional JSON body, tab-separated)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.serving.targets import Targets
+
+VERSION = "v23.0"
+FIELDS = (
+    "subject,description,participants,join_approval_mode,suspended,"
+    "creation_timestamp,total_participant_count"
+)
+WHATSAPP = json.dumps({"messaging_product": "whatsapp"}, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    key: str  # names its file and its row
+    label: str
+    authorized: bool  # sends the business's bearer token
+    lines: Callable[[Targets], list[str]]
+    warmup_lines: Callable[[Targets], list[str]] | None = None  # when a line works only once
+
+
+def _approve(pending_id: str) -> str:
+    body = {"messaging_product": "whatsapp", "join_requests": [pending_id]}
+    return json.dumps(body, separators=(",", ":"))
+
+
+def reset_lines(targets: Targets) -> list[str]:
+    return [f"POST\t/{VERSION}/{g.id}/invite_link\t{WHATSAPP}" for g in targets.resets]
+
+
+CEILING = Call("ceiling", "ceiling: GET /healthz", False, lambda t: ["GET\t/healthz"])
+CALLS = [
+    CEILING,
+    Call(
+        "link_page", "link page: GET /{code}", False, lambda t: [f"GET\t/{g.code}" for g in t.reads]
+    ),
+    Call(
+        "link_preview",
+        "link preview: GET /pictures/{code}",
+        False,
+        lambda t: [f"GET\t/pictures/{g.code}" for g in t.reads],
+    ),
+    Call(
+        "group_info",
+        "GET /{group_id}?fields=(all 7)",
+        True,
+        lambda t: [f"GET\t/{VERSION}/{g.id}?fields={FIELDS}" for g in t.reads],
+    ),
+    Call(
+        "get_link",
+        "GET /{group_id}/invite_link",
+        True,
+        lambda t: [f"GET\t/{VERSION}/{g.id}/invite_link" for g in t.reads],
+    ),
+    Call("reset_link", "POST /{group_id}/invite_link (reset)", True, reset_lines),
+    Call(
+        "join",
+        "join through a link (auto-approve)",
+        True,
+        lambda t: [
+            f'POST\t/sandbox/invites/{g.code}/join\t{{"wa_id":"{{wa_id}}"}}' for g in t.joins
+        ],
+    ),
+    Call(
+        "approve",
+        "approve a join request",
+        True,
+        lambda t: [
+            f"POST\t/{VERSION}/{p.group_id}/join_requests\t{_approve(p.request_id)}"
+            for p in t.approvals
+        ],
+        lambda t: [
+            f"POST\t/{VERSION}/{p.group_id}/join_requests\t{_approve(p.request_id)}"
+            for p in t.warmup_approvals
+        ],
+    ),
+]
+PRISM_LABEL = "Prism: POST /{group_id}/invite_link"
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines))
+    return path

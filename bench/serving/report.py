@@ -1,0 +1,220 @@
+"""The printed tables: each block's calls against its baselines, the change with
+data size, worker memory, and the targets of issue 5, met or not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from bench.serving.calls import CALLS, CEILING, PRISM_LABEL
+from bench.serving.wrk import Measure
+
+PRISM = "prism"
+BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+LABELS = {call.key: call.label for call in CALLS} | {PRISM: PRISM_LABEL}
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A call's figures, and the CPU time spent serving it while it was measured."""
+
+    measure: Measure
+    server_cpu_s: float  # grouplink's workers (or Prism's process)
+    db_cpu_s: float | None  # PostgreSQL's processes for the database; None: none apart
+
+    @property
+    def rate(self) -> float:
+        return self.measure.rate
+
+    @property
+    def server_ms(self) -> float:
+        return 1000 * self.server_cpu_s / max(self.measure.requests, 1)
+
+    @property
+    def cpu_ms(self) -> float:
+        """App and database CPU time per request."""
+        return self.server_ms + (self.db_ms or 0.0)
+
+    @property
+    def db_ms(self) -> float | None:
+        if self.db_cpu_s is None:
+            return None
+        return 1000 * self.db_cpu_s / max(self.measure.requests, 1)
+
+
+@dataclass(slots=True)
+class Block:
+    """One server on one database: every call measured against it."""
+
+    backend: str
+    groups: int
+    load_seconds: float
+    results: dict[str, Result] = field(default_factory=dict)
+    memory_mb: list[float] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"{BACKEND_NAMES[self.backend]}, {self.groups:,} groups"
+
+    @property
+    def ceiling(self) -> float | None:
+        found = self.results.get(CEILING.key)
+        return found.rate if found else None
+
+    @property
+    def prism(self) -> float | None:
+        found = self.results.get(PRISM)
+        return found.rate if found else None
+
+
+def block_table(block: Block) -> Iterator[str]:
+    loaded = f"loaded in {block.load_seconds:.0f} s" if block.load_seconds else "reused"
+    yield f"{block.title} ({loaded})"
+    yield (
+        f"{'call':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'of ceiling':>11} {'x Prism':>8} {'app CPU ms':>11} {'db CPU ms':>10}"
+    )
+    for key, result in block.results.items():
+        measure = result.measure
+        db_ms = "-" if result.db_ms is None else f"{result.db_ms:.2f}"
+        yield (
+            f"{LABELS[key]:<40} {measure.rate:>8,.0f} {measure.p50_ms:>8.1f} "
+            f"{measure.p99_ms:>8.1f} {measure.errors:>7,} "
+            f"{_share(measure.rate, block.ceiling):>11} {_times(measure.rate, block.prism):>8} "
+            f"{result.server_ms:>11.2f} {db_ms:>10}"
+        )
+    memory = ", ".join(f"{mb:.0f}" for mb in block.memory_mb) or "n/a"
+    yield f"worker peak memory (VmHWM), MiB: {memory}"
+
+
+def scale_changes(small: Block, large: Block) -> dict[str, tuple[float, float]]:
+    """Each call's change at the large size: in requests per second, and in CPU time
+    per request (app and database), which other work on the machine moves less."""
+    return {
+        key: (
+            large.results[key].rate / result.rate - 1,
+            large.results[key].cpu_ms / result.cpu_ms - 1,
+        )
+        for key, result in small.results.items()
+        if key in large.results and key != PRISM and result.rate > 0 and result.cpu_ms > 0
+    }
+
+
+def scale_table(small: Block, large: Block) -> Iterator[str]:
+    name = BACKEND_NAMES[small.backend]
+    changes = scale_changes(small, large)
+    yield f"{name}: {large.groups:,} groups against {small.groups:,}"
+    yield f"{'':<40} {'requests per second':>26} {'CPU ms per request':>26}"
+    yield (
+        f"{'call':<40} {small.groups:>9,} {large.groups:>9,} {'change':>7}"
+        f" {small.groups:>9,} {large.groups:>9,} {'change':>7}"
+    )
+    for key, (rate_change, cpu_change) in changes.items():
+        one, other = small.results[key], large.results[key]
+        yield (
+            f"{LABELS[key]:<40} {one.rate:>9,.0f} {other.rate:>9,.0f} {rate_change:>+7.0%}"
+            f" {one.cpu_ms:>9.2f} {other.cpu_ms:>9.2f} {cpu_change:>+7.0%}"
+        )
+    peak_small, peak_large = max(small.memory_mb, default=0), max(large.memory_mb, default=0)
+    yield (
+        f"{'worker peak memory, MiB':<40} {peak_small:>9.0f} {peak_large:>9.0f} "
+        f"{_change(peak_small, peak_large):>7}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    target: str
+    where: str
+    figure: str
+    met: bool | None  # None: could not be judged (no Prism, say)
+
+
+def verdicts(blocks: list[Block], pairs: list[tuple[Block, Block]]) -> Iterator[Verdict]:
+    for block in blocks:
+        preview = block.results.get("link_preview")
+        if preview and block.ceiling:
+            share = preview.rate / block.ceiling
+            yield Verdict(
+                "link preview >= 50% of ceiling", block.title, f"{share:.0%}", share >= 0.5
+            )
+        if block.backend == "postgresql":
+            for key in ("reset_link", "join"):
+                found = block.results.get(key)
+                if found and block.ceiling:
+                    share = found.rate / block.ceiling
+                    yield Verdict(
+                        f"{LABELS[key]}: >= 25% of ceiling, p99 < 50 ms",
+                        block.title,
+                        f"{share:.0%}, p99 {found.measure.p99_ms:.0f} ms",
+                        share >= 0.25 and found.measure.p99_ms < 50,
+                    )
+        measured = {k: m for k, m in block.results.items() if k not in (CEILING.key, PRISM)}
+        if measured:
+            slowest = min(measured, key=lambda k: measured[k].rate)
+            rate = measured[slowest].rate
+            yield Verdict(
+                "every call >= 10x Prism",
+                block.title,
+                f"slowest {_short(slowest)}: {_times(rate, block.prism)}",
+                None if not block.prism else rate >= 10 * block.prism,
+            )
+        if block.memory_mb:
+            peak = max(block.memory_mb)
+            yield Verdict("worker memory < 150 MB", block.title, f"{peak:.0f} MiB", peak < 150)
+    for small, large in pairs:
+        changes = scale_changes(small, large)
+        if changes:
+            where = f"{BACKEND_NAMES[small.backend]} {large.groups:,} vs {small.groups:,}"
+            worst_cpu = max(changes, key=lambda k: changes[k][1])
+            worst_rate = min(changes, key=lambda k: changes[k][0])
+            yield Verdict(
+                "every call within 10% at the large size (CPU per request)",
+                where,
+                f"worst {_short(worst_cpu)}: {changes[worst_cpu][1]:+.0%}",
+                changes[worst_cpu][1] <= 0.10,
+            )
+            yield Verdict(
+                "every call within 10% at the large size (req/s)",
+                where,
+                f"worst {_short(worst_rate)}: {changes[worst_rate][0]:+.0%}",
+                changes[worst_rate][0] >= -0.10,
+            )
+        if small.memory_mb and large.memory_mb:
+            growth = max(large.memory_mb) / max(small.memory_mb) - 1
+            where = f"{BACKEND_NAMES[small.backend]} {large.groups:,} vs {small.groups:,}"
+            yield Verdict(
+                "worker memory flat with data size", where, f"{growth:+.0%}", growth <= 0.10
+            )
+
+
+def verdict_table(found: list[Verdict]) -> Iterator[str]:
+    rows = [
+        (v.target, v.where, v.figure, "n/a" if v.met is None else ("yes" if v.met else "NO"))
+        for v in found
+    ]
+    widths = [
+        max(len(row[n]) for row in [("target", "where", "figure", "met"), *rows]) for n in range(3)
+    ]
+    for row in [("target", "where", "figure", "met"), *rows]:
+        yield (
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            + "  "
+            + row[3]
+        )
+
+
+def _short(key: str) -> str:
+    return LABELS[key].split(":")[0]
+
+
+def _share(rate: float, ceiling: float | None) -> str:
+    return f"{rate / ceiling:.0%}" if ceiling else "n/a"
+
+
+def _times(rate: float, prism: float | None) -> str:
+    return f"{rate / prism:.1f}x" if prism else "n/a"
+
+
+def _change(before: float, after: float) -> str:
+    return f"{after / before - 1:+.0%}" if before else "n/a"

@@ -1,0 +1,124 @@
+"""The server under test: a real ``grouplink serve`` with several worker processes,
+set up for a benchmark, and what its workers held in memory at their peak."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import suppress
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+UNLIMITED = "1000000/second"
+
+# What a benchmark changes from the defaults, and why:
+BENCH_SETTINGS = {
+    # Outbox rows are written in each change's transaction, but not delivered:
+    # delivery is measured by bench.webhooks, and here would compete for the CPUs.
+    "GROUPLINK_DISPATCHER": "off",
+    "GROUPLINK_SANDBOX": "true",  # joins go through POST /sandbox/invites/{code}/join
+    # Joins and approvals fill the groups they target; WhatsApp's own groups hold 1,024.
+    "GROUPLINK_MAX_PARTICIPANTS": "1024",
+    # One load generator on one address: per-address limits would answer 429.
+    "GROUPLINK_RATE_LINK_PAGE": UNLIMITED,
+    "GROUPLINK_RATE_JOIN": UNLIMITED,
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """``grouplink serve --workers N`` in its own process group, logging to a file."""
+
+    def __init__(self, database_url: str, workdir: Path, workers: int, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / f"server-{self.port}.log"
+        environment = {
+            **os.environ,
+            **BENCH_SETTINGS,
+            "GROUPLINK_DATABASE_URL": database_url,
+            "GROUPLINK_DATA_DIR": str(workdir),
+            "GROUPLINK_PORT": str(self.port),
+            **env,
+        }
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "grouplink", "serve", "--workers", str(workers)],
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        self.workers = workers
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Until every worker answers: the supervisor has all its children and /healthz is up."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"grouplink serve exited:\n{self.log_tail()}")
+            with (
+                suppress(OSError),
+                urllib.request.urlopen(self.base_url + "/healthz", timeout=1) as answer,
+            ):
+                if answer.status == 200 and len(self.worker_pids()) >= self.workers:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"grouplink serve did not start in {timeout:g} s:\n{self.log_tail()}")
+
+    def worker_pids(self) -> list[int]:
+        """uvicorn's workers: the supervisor's spawned children (not its resource
+        tracker); with one worker, uvicorn serves from the process it was started in."""
+        if self.workers == 1:
+            return [self.proc.pid]
+        return [pid for pid in children(self.proc.pid) if b"spawn_main" in command_line(pid)]
+
+    def peak_memory_mb(self) -> list[float]:
+        """Each worker's peak resident memory (VmHWM), in MiB."""
+        return [peak_rss_kib(pid) / 1024 for pid in self.worker_pids()]
+
+    def log_tail(self, lines: int = 30) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, grace: float = 15) -> None:
+        with suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            self.proc.wait(grace)
+        with suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # workers the supervisor left behind
+        self.proc.wait()
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with suppress(OSError):
+            found += [int(child) for child in task.read_text().split()]
+    return sorted(found)
+
+
+def command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def peak_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmHWM for process {pid}")

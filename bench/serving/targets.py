@@ -1,0 +1,160 @@
+"""What the calls aim at, picked from a loaded database before the server starts.
+
+Random groups, disjoint per call so one call's writes never change what another
+reads: groups to read, groups whose link is reset, groups people join, and
+approval-required groups with fresh pending join requests to approve (written
+here, straight into the tables, one person per request).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bench.databases import BenchDatabase
+from bench.dataset import Bsuid, Shape
+from grouplink.domain import ids
+from grouplink.domain.links import LinkState
+from grouplink.services import businesses
+from grouplink.services.core import Core, now_ms
+from grouplink.services.joins import RequestState
+from grouplink.store import queries
+from grouplink.store.tables import groups, invite_links, join_requests, people
+
+APPLICANT_PREFIX = "16"  # people with a pending request: 16 and 10 digits
+BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    pk: int
+    id: str
+    code: str  # its working primary link
+    link_pk: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    group_id: str
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    token: str
+    reads: list[Group]
+    resets: list[Group]
+    joins: list[Group]
+    approvals: list[Pending]  # each approved once, in this order
+    warmup_approvals: list[Pending]
+
+
+async def pick(
+    database: BenchDatabase,
+    shape: Shape,
+    business_id: str,
+    per_call: int,
+    approvals: int,
+    warmup_approvals: int,
+    seed: int = 7,
+) -> Targets:
+    rng = random.Random(seed)
+    auto = [
+        pk for pk in _sample(rng, shape.groups, 4 * per_call) if not shape.requires_approval(pk)
+    ]
+    per_call = min(per_call, len(auto) // 3)
+    asking_pks = rng.sample(
+        range(shape.approval_every, shape.groups + 1, shape.approval_every),
+        min(per_call, shape.groups // shape.approval_every),
+    )
+    db = database.open()
+    try:
+        core = Core(db=db, link_base="")
+        token = (await businesses.create_token(core, business_id, "bench.serving")).token
+        async with db.write() as conn:
+            found = await _groups(conn, auto[: 3 * per_call] + asking_pks)
+            reads, resets, joins = (
+                [found[pk] for pk in auto[n * per_call : (n + 1) * per_call]] for n in range(3)
+            )
+            asking = [found[pk] for pk in asking_pks]
+            pending = await _pending_requests(
+                conn, business_id, asking, approvals + warmup_approvals
+            )
+    finally:
+        await db.dispose()
+    return Targets(
+        token, reads, resets, joins, pending[warmup_approvals:], pending[:warmup_approvals]
+    )
+
+
+def _sample(rng: random.Random, groups: int, count: int) -> list[int]:
+    return rng.sample(range(1, groups + 1), min(count, groups))
+
+
+async def _groups(conn: AsyncConnection, pks: Sequence[int]) -> dict[int, Group]:
+    found: dict[int, Group] = {}
+    for start in range(0, len(pks), BATCH):
+        query = (
+            sa.select(
+                groups.c.pk, groups.c.id, invite_links.c.code, invite_links.c.pk.label("link")
+            )
+            .join(invite_links, invite_links.c.group_pk == groups.c.pk)
+            .where(
+                groups.c.pk.in_(pks[start : start + BATCH]),
+                invite_links.c.is_primary.is_(True),
+                invite_links.c.state == LinkState.ACTIVE,
+            )
+        )
+        for row in await conn.execute(query):
+            found[row.pk] = Group(row.pk, row.id, row.code, row.link)
+    return found
+
+
+async def _pending_requests(
+    conn: AsyncConnection, business_id: str, asking: list[Group], count: int
+) -> list[Pending]:
+    """``count`` new people, each with a pending request to one of ``asking`` (in turn)."""
+    if count == 0 or not asking:
+        return []
+    now = now_ms()
+    first = int(await conn.scalar(sa.select(sa.func.max(people.c.pk))) or 0) + 1
+    wa_ids = [f"{APPLICANT_PREFIX}{first + n:010d}" for n in range(count)]
+    user_id = Bsuid(await queries.people_secret(conn, business_id), wa_ids[0])
+    made: list[Pending] = []
+    for start in range(0, count, BATCH):
+        batch = wa_ids[start : start + BATCH]
+        person_pks = (
+            await conn.execute(
+                sa.insert(people).returning(people.c.pk, sort_by_parameter_order=True),
+                [
+                    {
+                        "business_id": business_id,
+                        "wa_id": w,
+                        "user_id": user_id(w),
+                        "created_at": now,
+                    }
+                    for w in batch
+                ],
+            )
+        ).scalars()
+        rows = []
+        for n, person_pk in enumerate(person_pks, start):
+            group = asking[n % len(asking)]
+            request_id = ids.join_request_id()
+            rows.append(
+                {
+                    "id": request_id,
+                    "group_pk": group.pk,
+                    "person_pk": person_pk,
+                    "link_pk": group.link_pk,
+                    "state": RequestState.PENDING.value,
+                    "created_at": now,
+                }
+            )
+            made.append(Pending(group.id, request_id))
+        await conn.execute(sa.insert(join_requests), rows)
+    return made
