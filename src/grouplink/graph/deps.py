@@ -16,7 +16,7 @@ from grouplink.web.throttle import Throttle
 _VERSION = re.compile(r"^v\d+\.\d+$")
 
 
-def get_core(request: Request) -> Core:
+async def get_core(request: Request) -> Core:
     core: Core = request.app.state.core
     return core
 

@@ -67,14 +67,11 @@ async def _group_of_link(
 ) -> tuple[Row, Row | None]:
     """The link's group, locked, and the link as it is once the lock is held.
 
-    The link is read again after the group lock: a reset that committed while
-    we waited is seen, so nobody gets in through a code that was just revoked.
+    The link is read after the group lock: a reset that committed while we
+    waited is seen, so nobody gets in through a code that was just revoked.
     """
-    link = await queries.find_link(conn, code)
-    if link is None:
-        raise LinkDead("unknown")
-    group = await queries.lock_group_pk(conn, link.group_pk)
-    if business_id is not None and group.business_id != business_id:
+    group = await queries.lock_group_of_code(conn, code)
+    if group is None or (business_id is not None and group.business_id != business_id):
         raise LinkDead("unknown")
     return group, await queries.find_link(conn, code)
 
@@ -90,7 +87,7 @@ async def open_link(
             raise LinkDead("group_unavailable")
         assert link is not None
         check_usable(queries.link_view(link), now)
-        person = await queries.ensure_person(conn, group.business_id, wa_id, now)
+        person = await queries.ensure_person(conn, group.business_id, wa_id, now, core.secret)
         await _check_may_enter(conn, group, person)
         mode = approval_for(queries.link_view(link), JoinApprovalMode(group.join_approval_mode))
         actor = Actor.person(wa_id, door)
@@ -117,14 +114,15 @@ async def open_link(
 
 
 async def _check_may_enter(conn: AsyncConnection, group: Row, person: Row) -> None:
-    banned = await conn.execute(
-        sa.select(bans.c.person_pk).where(
-            bans.c.group_pk == group.pk, bans.c.person_pk == person.pk
-        )
+    # One round trip for both questions.
+    banned = sa.exists().where(bans.c.group_pk == group.pk, bans.c.person_pk == person.pk)
+    inside = sa.exists().where(
+        participants.c.group_pk == group.pk, participants.c.person_pk == person.pk
     )
-    if banned.first() is not None:
+    found = (await conn.execute(sa.select(banned.label("banned"), inside.label("member")))).one()
+    if found.banned:
         raise Banned("An admin removed this person from the group; they cannot join by link")
-    if await queries.participant(conn, group.pk, person.pk) is not None:
+    if found.member:
         raise DuplicateParticipant("This person is already a participant of the group")
 
 
@@ -185,8 +183,8 @@ async def _admit(
     via_request: bool,
 ) -> None:
     """Add people to a group whose row the caller holds locked; all or none fit."""
-    count = await conn.scalar(sa.select(groups.c.participant_count).where(groups.c.pk == group.pk))
-    if (count or 0) + len(persons) > core.limits.max_participants:
+    # The caller's locked row is current: nobody else writes the group until commit.
+    if group.participant_count + len(persons) > core.limits.max_participants:
         raise GroupFull(f"The group is full ({core.limits.max_participants} participants)")
     await conn.execute(
         sa.insert(participants),

@@ -25,7 +25,6 @@ from grouplink.store.tables import (
     outbox,
     participants,
     people,
-    server_state,
 )
 
 Row = sa.Row[Any]
@@ -60,9 +59,13 @@ async def find_live_group(conn: AsyncConnection, group_id: str) -> Row | None:
     return (await conn.execute(query)).first()
 
 
-async def lock_group_pk(conn: AsyncConnection, group_pk: int) -> Row:
-    query = sa.select(groups).where(groups.c.pk == group_pk).with_for_update()
-    return (await conn.execute(query)).one()
+async def lock_group_of_code(conn: AsyncConnection, code: str) -> Row | None:
+    """The group of the link ``code``, locked, in one statement; None for an unknown code."""
+    if not ids.is_invite_code(code):
+        return None
+    of_code = sa.select(invite_links.c.group_pk).where(invite_links.c.code == code)
+    query = sa.select(groups).where(groups.c.pk == of_code.scalar_subquery()).with_for_update()
+    return (await conn.execute(query)).first()
 
 
 async def find_link(conn: AsyncConnection, code: str) -> Row | None:
@@ -135,33 +138,29 @@ async def find_person_by_user_id(
     return (await conn.execute(query)).first()
 
 
-async def ensure_person(conn: AsyncConnection, business_id: str, wa_id: str, now: int) -> Row:
+async def ensure_person(
+    conn: AsyncConnection, business_id: str, wa_id: str, now: int, server_secret: bytes
+) -> Row:
+    """The person, made on first sight; ``server_secret`` is ``Core.secret``."""
     found = await find_person(conn, business_id, wa_id)
     if found is not None:
         return found
     # Derived from the business's people-id secret (not the webhook secret, which rotates).
-    user_id = bsuid(await people_secret(conn, business_id), wa_id)
+    user_id = bsuid(people_secret_of(business_id, server_secret.decode()), wa_id)
     values = {"business_id": business_id, "wa_id": wa_id, "user_id": user_id, "created_at": now}
-    # Two groups of one business may meet a new person at the same moment.
+    # Two groups of one business may meet a new person at the same moment: the
+    # insert that loses returns nothing, and the winner's row is read instead.
     insert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(people)
-    await conn.execute(insert.values(values).on_conflict_do_nothing())
-    person = await find_person(conn, business_id, wa_id)
+    made = await conn.execute(insert.values(values).on_conflict_do_nothing().returning(people))
+    person = made.first() or await find_person(conn, business_id, wa_id)
     assert person is not None
     return person
 
 
-async def people_secret(conn: AsyncConnection, business_id: str) -> str:
+def people_secret_of(business_id: str, server_secret: str) -> str:
     # The business id never changes and the server secret is private: together
     # they give every business its own stable BSUID space.
-    return business_id + ":" + await server_secret(conn)
-
-
-async def server_secret(conn: AsyncConnection) -> str:
-    query = sa.select(server_state.c.value).where(server_state.c.key == "secret")
-    value = (await conn.execute(query)).scalar_one_or_none()
-    if value is None:
-        raise RuntimeError("server secret missing: run `grouplink migrate`")
-    return str(value)
+    return business_id + ":" + server_secret
 
 
 async def participant(conn: AsyncConnection, group_pk: int, person_pk: int) -> Row | None:

@@ -104,7 +104,7 @@ class Visitor:
         )
 
 
-def get_web(request: Request) -> Web:
+async def get_web(request: Request) -> Web:
     web: Web = request.app.state.web
     return web
 
