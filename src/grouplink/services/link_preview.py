@@ -13,16 +13,16 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from grouplink.domain import ids
 from grouplink.domain.errors import LinkDead
 from grouplink.domain.groups import JoinApprovalMode, LinkManagers
 from grouplink.domain.links import LinkEnd, approval_for, check_usable
 from grouplink.domain.permissions import Ability, abilities
 from grouplink.services.core import Core
-from grouplink.services.groups import group_picture
 from grouplink.services.joins import RequestState
 from grouplink.store import queries
 from grouplink.store.queries import Row
-from grouplink.store.tables import bans, groups, join_requests
+from grouplink.store.tables import bans, group_pictures, groups, invite_links, join_requests
 
 
 class LinkStatus(StrEnum):
@@ -84,26 +84,38 @@ async def preview(core: Core, code: str, wa_id: str | None = None) -> LinkPrevie
 async def picture(core: Core, code: str) -> LinkPicture | None:
     """The group's picture by a working link's code; None when the link does not work."""
     async with core.db.read() as conn:
-        _status, group, card = await _working_link(conn, core, code)
+        _status, group, card = await _working_link(conn, core, code, with_picture=True)
     if group is None or card is None:
         return None
-    image = await group_picture(core, group.pk) if card.picture_sha256 else None
+    image = (group.picture_type, group.picture_data) if group.picture_data else None
     return LinkPicture(card, image)
 
 
 async def _working_link(
-    conn: AsyncConnection, core: Core, code: str
+    conn: AsyncConnection, core: Core, code: str, *, with_picture: bool = False
 ) -> tuple[LinkStatus, Row | None, GroupCard | None]:
-    link = await queries.find_link(conn, code)
-    if link is None:
+    """The link and its group in one query (with the picture's bytes, if asked)."""
+    if not ids.is_invite_code(code):
         return LinkStatus.GONE, None, None
-    view = queries.link_view(link)
+    query = (
+        sa.select(groups, *queries.LINK_VIEW_COLUMNS)
+        .join(invite_links, invite_links.c.group_pk == groups.c.pk)
+        .where(invite_links.c.code == code)
+    )
+    if with_picture:
+        query = query.add_columns(
+            group_pictures.c.mime_type.label("picture_type"),
+            group_pictures.c.data.label("picture_data"),
+        ).outerjoin(group_pictures, group_pictures.c.group_pk == groups.c.pk)
+    group = (await conn.execute(query)).first()
+    if group is None:
+        return LinkStatus.GONE, None, None
+    view = queries.link_view(group, "link_")
     try:
         check_usable(view, core.clock())
     except LinkDead as dead:
         status = LinkStatus.RESET if dead.reason == LinkEnd.RESET else LinkStatus.GONE
         return status, None, None
-    group = (await conn.execute(sa.select(groups).where(groups.c.pk == link.group_pk))).one()
     if group.deleted_at is not None or group.suspended:
         return LinkStatus.GONE, None, None
     approval = approval_for(view, JoinApprovalMode(group.join_approval_mode))

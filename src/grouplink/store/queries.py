@@ -74,15 +74,26 @@ async def find_link(conn: AsyncConnection, code: str) -> Row | None:
     return (await conn.execute(sa.select(invite_links).where(invite_links.c.code == code))).first()
 
 
-def link_view(link: Row) -> LinkView:
-    return LinkView(
-        state=LinkState(link.state),
-        end_reason=LinkEnd(link.end_reason) if link.end_reason else None,
-        expires_at=link.expires_at,
-        use_limit=link.use_limit,
-        use_count=link.use_count,
-        approval_mode=JoinApprovalMode(link.approval_mode) if link.approval_mode else None,
+def link_view(link: Row, prefix: str = "") -> LinkView:
+    """The rules' view of a link row (its columns named ``{prefix}state`` and so on)."""
+    end_reason, approval_mode = (
+        getattr(link, prefix + "end_reason"),
+        getattr(link, prefix + "approval_mode"),
     )
+    return LinkView(
+        state=LinkState(getattr(link, prefix + "state")),
+        end_reason=LinkEnd(end_reason) if end_reason else None,
+        expires_at=getattr(link, prefix + "expires_at"),
+        use_limit=getattr(link, prefix + "use_limit"),
+        use_count=getattr(link, prefix + "use_count"),
+        approval_mode=JoinApprovalMode(approval_mode) if approval_mode else None,
+    )
+
+
+LINK_VIEW_COLUMNS = tuple(
+    invite_links.c[name].label("link_" + name)
+    for name in ("state", "end_reason", "expires_at", "use_limit", "use_count", "approval_mode")
+)
 
 
 async def primary_link(conn: AsyncConnection, group_pk: int) -> Row | None:
