@@ -30,7 +30,7 @@ from bench.databases import BACKENDS, BenchDatabase, plain_postgres_url
 from bench.dataset import Owner, Rows, Shape, Table, tables
 from bench.progress import Progress
 from grouplink.domain import ids
-from grouplink.services.core import Core, now_ms
+from grouplink.services.core import now_ms
 from grouplink.store import queries
 from grouplink.store.migrate import migrate
 from grouplink.store.tables import businesses, server_state
@@ -170,9 +170,7 @@ async def _make_owner(target: BenchDatabase, shape: Shape) -> Owner:
                     created_at=now_ms(),
                 )
             )
-        core = Core(db=db, link_base="")
-        await core.load_secret()
-        people_secret = queries.people_secret_of(business_id, core.secret.decode())
+            people_secret = await queries.people_secret(conn, business_id)
     finally:
         await db.dispose()
     numbers = [ids.numeric_id(15) for _ in range(shape.numbers)]

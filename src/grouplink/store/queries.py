@@ -25,6 +25,7 @@ from grouplink.store.tables import (
     outbox,
     participants,
     people,
+    server_state,
 )
 
 Row = sa.Row[Any]
@@ -166,6 +167,12 @@ async def ensure_person(
     person = made.first() or await find_person(conn, business_id, wa_id)
     assert person is not None
     return person
+
+
+async def people_secret(conn: AsyncConnection, business_id: str) -> str:
+    """As :func:`people_secret_of`, reading the server secret (for tools without a Core)."""
+    query = sa.select(server_state.c.value).where(server_state.c.key == "secret")
+    return people_secret_of(business_id, str((await conn.execute(query)).scalar_one()))
 
 
 def people_secret_of(business_id: str, server_secret: str) -> str:
