@@ -88,14 +88,13 @@ async def open_link(
         assert link is not None
         check_usable(queries.link_view(link), now)
         person = await queries.ensure_person(conn, group.business_id, wa_id, now, core.secret)
-        await _check_may_enter(conn, group, person)
+        stale = await _check_may_enter(conn, group, person)
         mode = approval_for(queries.link_view(link), JoinApprovalMode(group.join_approval_mode))
         actor = Actor.person(wa_id, door)
         if mode is JoinApprovalMode.APPROVAL_REQUIRED:
-            outcome = await _ask(conn, core, group, link, person, actor, now)
+            outcome = await _ask(conn, core, group, link, person, actor, now, stale)
         else:
             await _admit(conn, core, group, [person], link.pk, actor, now, via_request=False)
-            stale = await _pending_request(conn, group.pk, person.pk)
             if stale is not None:  # asked while the group required approval, then joined
                 await _close_request(conn, stale.pk, RequestState.CANCELLED, actor.label, now)
                 # Joining was the person's own doing: their request ends as if withdrawn.
@@ -113,17 +112,41 @@ async def open_link(
     return outcome
 
 
-async def _check_may_enter(conn: AsyncConnection, group: Row, person: Row) -> None:
-    # One round trip for both questions.
+@dataclass(frozen=True, slots=True)
+class _Request:
+    pk: int
+    id: str
+
+
+async def _check_may_enter(conn: AsyncConnection, group: Row, person: Row) -> _Request | None:
+    """Refuse the banned and those already in; else their pending request, if any.
+
+    One round trip for the three questions.
+    """
     banned = sa.exists().where(bans.c.group_pk == group.pk, bans.c.person_pk == person.pk)
     inside = sa.exists().where(
         participants.c.group_pk == group.pk, participants.c.person_pk == person.pk
     )
-    found = (await conn.execute(sa.select(banned.label("banned"), inside.label("member")))).one()
+    theirs = (
+        join_requests.c.group_pk == group.pk,
+        join_requests.c.person_pk == person.pk,
+        join_requests.c.state == RequestState.PENDING,
+    )
+    found = (
+        await conn.execute(
+            sa.select(
+                banned.label("banned"),
+                inside.label("member"),
+                sa.select(join_requests.c.pk).where(*theirs).scalar_subquery().label("pk"),
+                sa.select(join_requests.c.id).where(*theirs).scalar_subquery().label("id"),
+            )
+        )
+    ).one()
     if found.banned:
         raise Banned("An admin removed this person from the group; they cannot join by link")
     if found.member:
         raise DuplicateParticipant("This person is already a participant of the group")
+    return None if found.pk is None else _Request(found.pk, found.id)
 
 
 async def _pending_request(conn: AsyncConnection, group_pk: int, person_pk: int) -> Row | None:
@@ -136,9 +159,15 @@ async def _pending_request(conn: AsyncConnection, group_pk: int, person_pk: int)
 
 
 async def _ask(
-    conn: AsyncConnection, core: Core, group: Row, link: Row, person: Row, actor: Actor, now: int
+    conn: AsyncConnection,
+    core: Core,
+    group: Row,
+    link: Row,
+    person: Row,
+    actor: Actor,
+    now: int,
+    pending: _Request | None,
 ) -> JoinOutcome:
-    pending = await _pending_request(conn, group.pk, person.pk)
     if pending is not None:  # asking twice is not a second request
         return JoinOutcome("requested", group.id, pending.id)
     request_id = ids.join_request_id()
