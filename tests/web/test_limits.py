@@ -8,6 +8,7 @@ code requests. With Redis they hold across worker processes.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +16,11 @@ import httpx
 import pytest
 import redis
 
+from grouplink.services import subscriptions
+from grouplink.services.core import Actor
 from tests.conftest import IN_CI, Server, own_server
 from tests.receiver import Receiver
-from tests.support import Business, create_group, make_business
+from tests.support import Business, create_group, make_business, with_core
 from tests.web.file_sender import last_code
 from tests.web.pages import Page, Person, loopback_address
 
@@ -261,3 +264,43 @@ def _sign_in_over_https_cookies(srv: Server, codes: Path) -> None:
             http.get("/signin", headers={"Cookie": f"gl_csrf={csrf_cookie}; gl_session={token}"})
         )
         assert "Signed in as" in done.text
+
+
+def test_production_dead_letters_deliveries_to_its_own_network_at_once(
+    production: tuple[Server, Path],
+) -> None:
+    """A subscription made before the address was refused (here: straight through
+    the service) gets no delivery: one refused attempt, then dead, not days of retries."""
+    srv, _ = production
+    biz = make_business(srv.database_url, srv.graph)
+    receiver = Receiver().start()
+    try:
+        with_core(
+            srv.database_url,
+            lambda core: subscriptions.subscribe(
+                core,
+                biz.business_id,
+                receiver.url,
+                receiver.verify_token,
+                ["group_lifecycle_update"],
+                Actor("cli", "cli"),
+                handshake_timeout_s=5,
+                allow_private=True,
+            ),
+        )
+        with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30) as api:
+            create_group(api, biz)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                listed = api.get(f"/{biz.business_id}/webhook_deliveries").json()["data"]
+                if listed and listed[0]["state"] == "dead":
+                    break
+                time.sleep(0.2)
+        [delivery] = listed
+        assert delivery["state"] == "dead" and delivery["attempts"] == 1, delivery
+        [attempt] = delivery["attempt_log"]
+        assert attempt["status_code"] is None
+        assert "private addresses are refused" in attempt["error"]
+        assert receiver.received() == []
+    finally:
+        receiver.stop()

@@ -49,6 +49,7 @@ class Outcome:
     latency_ms: int
     error: str | None
     response_head: str | None
+    refused: bool = False  # not sent, and sending again would be refused the same way
 
     @property
     def ok(self) -> bool:

@@ -142,7 +142,13 @@ class Dispatcher:
             timeout_s=self.settings.timeout_s,
         )
         return Outcome(
-            delivery.pk, attempted_at, answer.status, answer.latency_ms, answer.error, answer.head
+            delivery.pk,
+            attempted_at,
+            answer.status,
+            answer.latency_ms,
+            answer.error,
+            answer.head,
+            answer.refused,
         )
 
     def _next_step(self, delivery: Claimed, outcome: Outcome) -> tuple[Outcome, str, int | None]:
@@ -154,7 +160,8 @@ class Dispatcher:
             cap_ms=self.settings.backoff_cap_ms,
         )
         next_at = outcome.attempted_at + delay
-        if next_at - delivery.window_start > self.settings.retry_window_ms:
+        # A refused address stays refused: no point retrying it for days.
+        if outcome.refused or next_at - delivery.window_start > self.settings.retry_window_ms:
             log.warning(
                 "webhook dead-lettered",
                 event_id=delivery.event_id,

@@ -19,7 +19,7 @@ from types import TracebackType
 from urllib.parse import urlencode, urlsplit
 
 from grouplink import __version__
-from grouplink.webhooks.addresses import addresses_to_try
+from grouplink.webhooks.addresses import PrivateAddress, addresses_to_try
 
 USER_AGENT = f"grouplink/{__version__} (facebookexternalua compatible)"
 HEAD_BYTES = 256
@@ -33,6 +33,7 @@ class Answer:
     head: str | None  # first bytes of the answer's body
     error: str | None
     latency_ms: int
+    refused: bool = False  # never sent: the callback's address is not allowed
 
 
 class _BadResponse(Exception):
@@ -83,6 +84,8 @@ class Client:
             return Answer(status, head, None, _ms(started))
         except TimeoutError:
             return Answer(None, None, f"timed out after {timeout_s:g} s", _ms(started))
+        except PrivateAddress as exc:
+            return Answer(None, None, f"refused: {exc}"[:500], _ms(started), refused=True)
         except (OSError, EOFError, ValueError, _BadResponse, asyncio.LimitOverrunError) as exc:
             return Answer(None, None, f"{type(exc).__name__}: {exc}"[:500], _ms(started))
 
