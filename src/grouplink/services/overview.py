@@ -77,12 +77,11 @@ class GroupView:
     picture_sha256: str | None
     created_at: int
     role: Role
-    can: frozenset[Ability]
     pending_count: int  # 0 unless the viewer may decide
     link_code: str | None  # the working primary link, when the viewer may manage it
 
     def may(self, ability: Ability) -> bool:
-        return ability in self.can
+        return ability in abilities(self.role, self.link_managers)
 
     def require(self, ability: Ability) -> None:
         require(self.role, self.link_managers, ability)
@@ -92,14 +91,6 @@ async def my_groups(
     core: Core, viewer: Viewer, limit: int, after: str | None, before: str | None
 ) -> Page:
     """The viewer's live groups, newest first; items carry what the list shows."""
-    pending = (
-        sa.select(sa.func.count())
-        .where(
-            join_requests.c.group_pk == groups.c.pk,
-            join_requests.c.state == RequestState.PENDING,
-        )
-        .scalar_subquery()
-    )
     columns = [
         groups.c.pk,
         groups.c.id,
@@ -108,7 +99,7 @@ async def my_groups(
         groups.c.picture_sha256,
         groups.c.link_managers,
         groups.c.suspended,
-        pending.label("pending"),
+        _pending_count(groups.c.pk).scalar_subquery().label("pending"),
     ]
     if viewer.business_id is not None:
         scope = f"console:{viewer.business_id}"
@@ -148,15 +139,7 @@ async def group_view(core: Core, viewer: Viewer, group_id: str) -> GroupView:
         can = abilities(role, LinkManagers(group.link_managers))
         pending = 0
         if Ability.DECIDE in can:
-            pending = int(
-                await conn.scalar(
-                    sa.select(sa.func.count()).where(
-                        join_requests.c.group_pk == group.pk,
-                        join_requests.c.state == RequestState.PENDING,
-                    )
-                )
-                or 0
-            )
+            pending = int(await conn.scalar(_pending_count(group.pk)) or 0)
         link = await queries.primary_link(conn, group.pk) if Ability.MANAGE_LINK in can else None
     return GroupView(
         pk=group.pk,
@@ -172,16 +155,18 @@ async def group_view(core: Core, viewer: Viewer, group_id: str) -> GroupView:
         picture_sha256=group.picture_sha256,
         created_at=group.created_at,
         role=role,
-        can=can,
         pending_count=pending,
         link_code=None if link is None else link.code,
     )
 
 
-async def members(core: Core, viewer: Viewer, group_id: str) -> list[Member]:
+# The lists below take the GroupView that ``group_view`` made for this viewer:
+# it is the proof that they may see the group, and holds what their role allows.
+
+
+async def members(core: Core, group: GroupView) -> list[Member]:
     """Admins first, then by when they joined."""
     async with core.db.read() as conn:
-        group, _ = await _visible_group(conn, viewer, group_id)
         query = (
             sa.select(
                 people.c.wa_id, people.c.user_id, participants.c.role, participants.c.joined_at
@@ -199,11 +184,10 @@ async def members(core: Core, viewer: Viewer, group_id: str) -> list[Member]:
         ]
 
 
-async def pending_requests(core: Core, viewer: Viewer, group_id: str) -> list[PendingRequest]:
+async def pending_requests(core: Core, group: GroupView) -> list[PendingRequest]:
     """Oldest first, as an admin works through them."""
+    group.require(Ability.DECIDE)
     async with core.db.read() as conn:
-        group, role = await _visible_group(conn, viewer, group_id)
-        require(role, LinkManagers(group.link_managers), Ability.DECIDE)
         query = (
             sa.select(join_requests.c.id, join_requests.c.created_at, people.c.wa_id)
             .join(people, people.c.pk == join_requests.c.person_pk)
@@ -216,10 +200,9 @@ async def pending_requests(core: Core, viewer: Viewer, group_id: str) -> list[Pe
         return [PendingRequest(r.id, r.wa_id, r.created_at) for r in await conn.execute(query)]
 
 
-async def banned(core: Core, viewer: Viewer, group_id: str) -> list[BannedPerson]:
+async def banned(core: Core, group: GroupView) -> list[BannedPerson]:
+    group.require(Ability.MODERATE)
     async with core.db.read() as conn:
-        group, role = await _visible_group(conn, viewer, group_id)
-        require(role, LinkManagers(group.link_managers), Ability.MODERATE)
         query = (
             sa.select(people.c.wa_id, bans.c.created_at)
             .join(people, people.c.pk == bans.c.person_pk)
@@ -238,6 +221,13 @@ async def phone_numbers_of(core: Core, business_id: str) -> list[dict[str, Any]]
             .order_by(phone_numbers.c.created_at, phone_numbers.c.id)
         )
         return [dict(r._mapping) for r in await conn.execute(query)]
+
+
+def _pending_count(group_pk: sa.ColumnElement[int] | int) -> sa.Select[int]:
+    """How many join requests of the group wait for a decision."""
+    return sa.select(sa.func.count()).where(
+        join_requests.c.group_pk == group_pk, join_requests.c.state == RequestState.PENDING
+    )
 
 
 async def _visible_group(conn: AsyncConnection, viewer: Viewer, group_id: str) -> tuple[Row, Role]:

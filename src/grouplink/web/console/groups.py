@@ -104,11 +104,7 @@ async def create_group(
 @router.get("/groups/{group_id}")
 async def group_info(console: ConsoleDep, group_id: str) -> Response:
     group = await load_group(console, group_id, Ability.VIEW)
-    admins = [
-        m
-        for m in await overview.members(console.web.core, console.viewer, group_id)
-        if m.role == "admin"
-    ]
+    admins = [m for m in await overview.members(console.web.core, group) if m.role == "admin"]
     return console.render(
         "console/group.html",
         **group_frame(console, group, ""),

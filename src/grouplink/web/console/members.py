@@ -36,8 +36,8 @@ NOTICES = {
 async def member_list(console: ConsoleDep, group_id: str, notice: str | None = None) -> Response:
     group = await load_group(console, group_id, Ability.VIEW)
     core, viewer = console.web.core, console.viewer
-    people = await overview.members(core, viewer, group_id)
-    banned = await overview.banned(core, viewer, group_id) if group.may(Ability.MODERATE) else []
+    people = await overview.members(core, group)
+    banned = await overview.banned(core, group) if group.may(Ability.MODERATE) else []
     return console.render(
         "console/members.html",
         **group_frame(console, group, "members"),

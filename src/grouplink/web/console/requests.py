@@ -43,7 +43,7 @@ async def request_list(
     done: str = "",
 ) -> Response:
     group = await load_group(console, group_id, Ability.DECIDE)
-    pending = await overview.pending_requests(console.web.core, console.viewer, group_id)
+    pending = await overview.pending_requests(console.web.core, group)
     return console.render(
         "console/requests.html",
         **group_frame(console, group, "requests"),
