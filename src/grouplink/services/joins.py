@@ -113,23 +113,29 @@ async def open_link(
 
 
 @dataclass(frozen=True, slots=True)
-class _Request:
+class RequestRef:
     pk: int
     id: str
 
 
-async def _check_may_enter(conn: AsyncConnection, group: Row, person: Row) -> _Request | None:
-    """Refuse the banned and those already in; else their pending request, if any.
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a person stands with a group: removed, in, or waiting (or none of these)."""
 
-    One round trip for the three questions.
-    """
-    banned = sa.exists().where(bans.c.group_pk == group.pk, bans.c.person_pk == person.pk)
+    banned: bool
+    member: bool
+    pending: RequestRef | None
+
+
+async def place_in_group(conn: AsyncConnection, group_pk: int, person_pk: int) -> Place:
+    """The three questions the link page and joining ask, in one round trip."""
+    banned = sa.exists().where(bans.c.group_pk == group_pk, bans.c.person_pk == person_pk)
     inside = sa.exists().where(
-        participants.c.group_pk == group.pk, participants.c.person_pk == person.pk
+        participants.c.group_pk == group_pk, participants.c.person_pk == person_pk
     )
     theirs = (
-        join_requests.c.group_pk == group.pk,
-        join_requests.c.person_pk == person.pk,
+        join_requests.c.group_pk == group_pk,
+        join_requests.c.person_pk == person_pk,
         join_requests.c.state == RequestState.PENDING,
     )
     found = (
@@ -142,11 +148,18 @@ async def _check_may_enter(conn: AsyncConnection, group: Row, person: Row) -> _R
             )
         )
     ).one()
-    if found.banned:
+    pending = None if found.pk is None else RequestRef(found.pk, found.id)
+    return Place(bool(found.banned), bool(found.member), pending)
+
+
+async def _check_may_enter(conn: AsyncConnection, group: Row, person: Row) -> RequestRef | None:
+    """Refuse the banned and those already in; else their pending request, if any."""
+    place = await place_in_group(conn, group.pk, person.pk)
+    if place.banned:
         raise Banned("An admin removed this person from the group; they cannot join by link")
-    if found.member:
+    if place.member:
         raise DuplicateParticipant("This person is already a participant of the group")
-    return None if found.pk is None else _Request(found.pk, found.id)
+    return place.pending
 
 
 async def _pending_request(conn: AsyncConnection, group_pk: int, person_pk: int) -> Row | None:
@@ -166,7 +179,7 @@ async def _ask(
     person: Row,
     actor: Actor,
     now: int,
-    pending: _Request | None,
+    pending: RequestRef | None,
 ) -> JoinOutcome:
     if pending is not None:  # asking twice is not a second request
         return JoinOutcome("requested", group.id, pending.id)

@@ -19,10 +19,10 @@ from grouplink.domain.groups import JoinApprovalMode, LinkManagers
 from grouplink.domain.links import LinkEnd, approval_for, check_usable
 from grouplink.domain.permissions import Ability, abilities
 from grouplink.services.core import Core
-from grouplink.services.joins import RequestState
+from grouplink.services.joins import place_in_group
 from grouplink.store import queries
 from grouplink.store.queries import Row
-from grouplink.store.tables import bans, group_pictures, groups, invite_links, join_requests
+from grouplink.store.tables import group_pictures, groups, invite_links
 
 
 class LinkStatus(StrEnum):
@@ -139,18 +139,9 @@ async def _standing(conn: AsyncConnection, group: Row, wa_id: str) -> Standing:
     person = await queries.find_person(conn, group.business_id, wa_id)
     if person is None:
         return Standing.NONE
-    banned = sa.select(bans.c.person_pk).where(
-        bans.c.group_pk == group.pk, bans.c.person_pk == person.pk
-    )
-    if (await conn.execute(banned)).first() is not None:
+    place = await place_in_group(conn, group.pk, person.pk)
+    if place.banned:
         return Standing.BANNED
-    if await queries.participant(conn, group.pk, person.pk) is not None:
+    if place.member:
         return Standing.MEMBER
-    pending = sa.select(join_requests.c.pk).where(
-        join_requests.c.group_pk == group.pk,
-        join_requests.c.person_pk == person.pk,
-        join_requests.c.state == RequestState.PENDING,
-    )
-    if (await conn.execute(pending)).first() is not None:
-        return Standing.PENDING
-    return Standing.NONE
+    return Standing.NONE if place.pending is None else Standing.PENDING
