@@ -40,23 +40,22 @@ async def find_group(
     row first, so writes to one group are serial and invariants (capacity,
     revoked links, decided requests) hold under any concurrency.
     """
-    if not (group_id.isascii() and group_id.isalnum()):
-        return None  # no id has another shape; never hand odd bytes to the database
-    query = sa.select(groups).where(
-        groups.c.id == group_id,
-        groups.c.business_id == business_id,
-        groups.c.deleted_at.is_(None),
-    )
-    if lock:
-        query = query.with_for_update()
-    return (await conn.execute(query)).first()
+    return await _live_group(conn, group_id, groups.c.business_id == business_id, lock=lock)
 
 
 async def find_live_group(conn: AsyncConnection, group_id: str) -> Row | None:
     """A live group of any business: for a person, whose role in it is checked next."""
+    return await _live_group(conn, group_id)
+
+
+async def _live_group(
+    conn: AsyncConnection, group_id: str, *where: sa.ColumnElement[bool], lock: bool = False
+) -> Row | None:
     if not (group_id.isascii() and group_id.isalnum()):
-        return None
-    query = sa.select(groups).where(groups.c.id == group_id, groups.c.deleted_at.is_(None))
+        return None  # no id has another shape; never hand odd bytes to the database
+    query = sa.select(groups).where(groups.c.id == group_id, groups.c.deleted_at.is_(None), *where)
+    if lock:
+        query = query.with_for_update()
     return (await conn.execute(query)).first()
 
 
