@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import string
 
@@ -57,3 +58,9 @@ def api_token() -> str:
 
 def app_secret() -> str:
     return secrets.token_hex(16)
+
+
+def digest(token: str) -> str:
+    """What is stored of a bearer secret (an API token, a session token): its SHA-256.
+    They carry over 200 bits of randomness, so a fast hash is enough (no salt, no KDF)."""
+    return hashlib.sha256(token.encode()).hexdigest()

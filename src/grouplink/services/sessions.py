@@ -8,13 +8,13 @@ the API token it was opened with is revoked.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from grouplink.domain import ids
 from grouplink.services.core import Core
 from grouplink.store.tables import api_tokens, businesses, web_sessions
 
@@ -33,10 +33,6 @@ class Session:
 class NewSession:
     token: str  # goes into the cookie; only its hash is kept
     expires_at: int
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def start_in(
@@ -58,7 +54,7 @@ async def start_in(
     await conn.execute(sa.delete(web_sessions).where(owner, web_sessions.c.expires_at < now))
     await conn.execute(
         sa.insert(web_sessions).values(
-            token_hash=hash_token(token),
+            token_hash=ids.digest(token),
             wa_id=wa_id,
             business_id=business_id,
             api_token_id=api_token_id,
@@ -97,7 +93,7 @@ async def resolve(core: Core, token: str | None) -> Session | None:
         .outerjoin(businesses, businesses.c.id == web_sessions.c.business_id)
         .outerjoin(api_tokens, api_tokens.c.id == web_sessions.c.api_token_id)
         .where(
-            web_sessions.c.token_hash == hash_token(token),
+            web_sessions.c.token_hash == ids.digest(token),
             web_sessions.c.ended_at.is_(None),
             web_sessions.c.expires_at > core.clock(),
             sa.or_(web_sessions.c.api_token_id.is_(None), api_tokens.c.revoked_at.is_(None)),
@@ -117,7 +113,7 @@ async def end_session(core: Core, token: str | None) -> None:
         await conn.execute(
             sa.update(web_sessions)
             .where(
-                web_sessions.c.token_hash == hash_token(token), web_sessions.c.ended_at.is_(None)
+                web_sessions.c.token_hash == ids.digest(token), web_sessions.c.ended_at.is_(None)
             )
             .values(ended_at=core.clock())
         )
