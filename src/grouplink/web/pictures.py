@@ -27,8 +27,13 @@ async def group_picture(code: str, request: Request, web: WebDep) -> Response:
     found = await link_preview.picture(web.core, code)
     if found is None:
         return error_page(404)
-    headers = {"Cache-Control": CACHE, "X-Content-Type-Options": "nosniff"}
-    if found.image is None:
-        return Response(default_picture(tint(found.group.key)), 200, headers, "image/png")
-    mime, data = found.image
+    return picture_response(found.image, found.group.key, CACHE)
+
+
+def picture_response(image: tuple[str, bytes] | None, key: str, cache: str) -> Response:
+    """A group's picture, or without one the default drawn in the group's colour."""
+    headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
+    if image is None:
+        return Response(default_picture(tint(key)), 200, headers, "image/png")
+    mime, data = image
     return Response(data, 200, headers, mime)

@@ -26,7 +26,7 @@ from grouplink.web.console.common import (
     notice_text,
 )
 from grouplink.web.context import FormField, check_form
-from grouplink.web.default_picture import default_picture
+from grouplink.web.pictures import picture_response
 
 router = APIRouter()
 
@@ -116,12 +116,8 @@ async def group_info(console: ConsoleDep, group_id: str) -> Response:
 @router.get("/groups/{group_id}/picture")
 async def group_picture(console: ConsoleDep, group_id: str) -> Response:
     group = await load_group(console, group_id, Ability.VIEW)
-    headers = {"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"}
-    found = await groups.group_picture(console.web.core, group.pk)
-    if found is None:
-        return Response(default_picture(format.tint(group.id)), 200, headers, "image/png")
-    mime, data = found
-    return Response(data, 200, headers, mime)
+    image = await groups.group_picture(console.web.core, group.pk)
+    return picture_response(image, group.id, "private, max-age=300")
 
 
 @router.get("/groups/{group_id}/delete")
