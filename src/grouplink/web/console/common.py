@@ -107,6 +107,28 @@ def group_frame(console: Console, group: GroupView, screen: str) -> dict[str, An
     }
 
 
+def confirm_page(
+    console: Console,
+    group: GroupView,
+    screen: str,
+    *,
+    title: str,
+    warning: str,
+    confirm: str,
+    back: str = "",
+) -> Response:
+    """The no-JavaScript confirmation of ``screen`` (it posts there); Cancel goes to ``back``."""
+    return console.render(
+        "console/confirm.html",
+        **group_frame(console, group, screen.split("/")[0]),
+        title=title,
+        warning=warning,
+        action=group_path(group.id, screen),
+        confirm=confirm,
+        cancel=group_path(group.id, back),
+    )
+
+
 async def load_group(console: Console, group_id: str, ability: Ability) -> GroupView:
     """The group as the viewer may see it; refused (a page saying why) without ``ability``."""
     group = await overview.group_view(console.web.core, console.viewer, group_id)

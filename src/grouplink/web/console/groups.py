@@ -20,6 +20,7 @@ from grouplink.web.console.common import (
     Console,
     ConsoleDep,
     back_to,
+    confirm_page,
     group_frame,
     group_path,
     load_group,
@@ -123,17 +124,16 @@ async def group_picture(console: ConsoleDep, group_id: str) -> Response:
 @router.get("/groups/{group_id}/delete")
 async def confirm_delete_group(console: ConsoleDep, group_id: str) -> Response:
     group = await load_group(console, group_id, Ability.DELETE)
-    return console.render(
-        "console/confirm.html",
-        **group_frame(console, group, "delete"),
+    return confirm_page(
+        console,
+        group,
+        "delete",
         title=f"Delete {group.subject}?",
         warning=(
             "Every participant is removed and every invite link stops working. "
             "This can't be undone."
         ),
-        action=group_path(group.id, "delete"),
         confirm="Delete group",
-        cancel=group_path(group.id),
     )
 
 
@@ -148,14 +148,13 @@ async def delete_group(console: ConsoleDep, group_id: str, csrf: FormField = "")
 @router.get("/groups/{group_id}/leave")
 async def confirm_leave(console: ConsoleDep, group_id: str) -> Response:
     group = await load_group(console, group_id, Ability.VIEW)
-    return console.render(
-        "console/confirm.html",
-        **group_frame(console, group, "leave"),
+    return confirm_page(
+        console,
+        group,
+        "leave",
         title=f"Exit {group.subject}?",
         warning="You can join again through the group's invite link, if it still works.",
-        action=group_path(group.id, "leave"),
         confirm="Exit group",
-        cancel=group_path(group.id),
     )
 
 

@@ -20,6 +20,7 @@ from grouplink.web.console.common import (
     Console,
     ConsoleDep,
     back_to,
+    confirm_page,
     group_frame,
     group_path,
     load_group,
@@ -79,7 +80,15 @@ async def qr_download(console: ConsoleDep, group_id: str) -> Response:
 @router.get("/groups/{group_id}/invite/reset")
 async def confirm_reset(console: ConsoleDep, group_id: str) -> Response:
     group = await load_group(console, group_id, Ability.MANAGE_LINK)
-    return _confirm(console, group, "Reset link?", RESET_WARNING, "invite/reset", "Reset link")
+    return confirm_page(
+        console,
+        group,
+        "invite/reset",
+        title="Reset link?",
+        warning=RESET_WARNING,
+        confirm="Reset link",
+        back="invite",
+    )
 
 
 @router.post("/groups/{group_id}/invite/reset")
@@ -93,7 +102,15 @@ async def reset(console: ConsoleDep, group_id: str, csrf: FormField = "") -> Res
 @router.get("/groups/{group_id}/invite/delete")
 async def confirm_delete(console: ConsoleDep, group_id: str) -> Response:
     group = await load_group(console, group_id, Ability.MANAGE_LINK)
-    return _confirm(console, group, "Delete link?", DELETE_WARNING, "invite/delete", "Delete link")
+    return confirm_page(
+        console,
+        group,
+        "invite/delete",
+        title="Delete link?",
+        warning=DELETE_WARNING,
+        confirm="Delete link",
+        back="invite",
+    )
 
 
 @router.post("/groups/{group_id}/invite/delete")
@@ -106,17 +123,3 @@ async def delete(console: ConsoleDep, group_id: str, csrf: FormField = "") -> Re
 
 def _link_url(console: Console, group: GroupView) -> str:
     return console.web.core.link_url(group.link_code) if group.link_code else ""
-
-
-def _confirm(
-    console: Console, group: GroupView, title: str, warning: str, screen: str, confirm: str
-) -> Response:
-    return console.render(
-        "console/confirm.html",
-        **group_frame(console, group, "invite"),
-        title=title,
-        warning=warning,
-        action=group_path(group.id, screen),
-        confirm=confirm,
-        cancel=group_path(group.id, "invite"),
-    )
