@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     max_groups_per_number: int = Field(default=10_000, ge=1)
     max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
+    cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "How long a process keeps API tokens and invite links it has read. Processes on "
+            "one machine drop them as soon as any of them changes one; this bounds how long "
+            "a process on another machine may not know. 0: read them every time."
+        ),
+    )
     dispatcher: Literal["inline", "off"] = Field(
         default="inline",
         description="inline: each server process delivers webhooks; off: `grouplink worker` does.",

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from grouplink.domain import ids
 from grouplink.domain.errors import BadToken, InvalidParameter, MissingToken
 from grouplink.services.core import Core
+from grouplink.store.changes import TOKENS, note_change
 from grouplink.store.tables import api_tokens, businesses, phone_numbers
 
 
@@ -79,6 +80,7 @@ async def revoke_token(core: Core, token_or_id: str) -> bool:
             )
             .values(revoked_at=core.clock())
         )
+        note_change(conn, TOKENS)
     return result.rowcount > 0
 
 
@@ -101,14 +103,23 @@ class TokenOwner:
 
 async def token_owner(core: Core, token: str) -> TokenOwner:
     """Whose live token this is; ``BadToken`` if it is unknown or revoked."""
+    token_hash = ids.digest(token)
+    owner = core.recent_tokens.get(token_hash)
+    if owner is not None:
+        return owner
+    read_at = core.recent_tokens.reading()
     async with core.db.read() as conn:
-        query = sa.select(api_tokens.c.business_id, api_tokens.c.id).where(
-            api_tokens.c.token_hash == ids.digest(token), api_tokens.c.revoked_at.is_(None)
-        )
-        row = (await conn.execute(query)).first()
+        row = (await conn.execute(_LIVE_TOKEN, {"token_hash": token_hash})).first()
     if row is None:
         raise BadToken()
-    return TokenOwner(str(row.business_id), str(row.id))
+    owner = TokenOwner(str(row.business_id), str(row.id))
+    core.recent_tokens.keep(token_hash, owner, TOKENS, read_at)
+    return owner
+
+
+_LIVE_TOKEN = sa.select(api_tokens.c.business_id, api_tokens.c.id).where(
+    api_tokens.c.token_hash == sa.bindparam("token_hash"), api_tokens.c.revoked_at.is_(None)
+)
 
 
 async def rotate_app_secret(core: Core, business_id: str) -> str:

@@ -21,6 +21,7 @@ from grouplink.domain.permissions import Ability, abilities
 from grouplink.services.core import Core
 from grouplink.services.joins import place_in_group
 from grouplink.store import queries
+from grouplink.store.changes import group_slot
 from grouplink.store.queries import Row
 from grouplink.store.tables import group_pictures, groups, invite_links
 
@@ -67,12 +68,10 @@ class LinkPicture:
 
 
 async def preview(core: Core, code: str, wa_id: str | None = None) -> LinkPreview:
+    status, group, card = await _working_link(core, code)
+    if group is None or card is None or wa_id is None:
+        return LinkPreview(status, card)
     async with core.db.read() as conn:
-        status, group, card = await _working_link(conn, core, code)
-        if group is None or card is None:
-            return LinkPreview(status)
-        if wa_id is None:
-            return LinkPreview(status, card)
         standing = await _standing(conn, group, wa_id)
         if standing is not Standing.MEMBER:
             return LinkPreview(status, card, standing)
@@ -83,31 +82,47 @@ async def preview(core: Core, code: str, wa_id: str | None = None) -> LinkPrevie
 
 async def picture(core: Core, code: str) -> LinkPicture | None:
     """The group's picture by a working link's code; None when the link does not work."""
-    async with core.db.read() as conn:
-        _status, group, card = await _working_link(conn, core, code, with_picture=True)
+    _status, group, card = await _working_link(core, code, with_picture=True)
     if group is None or card is None:
         return None
     image = (group.picture_type, group.picture_data) if group.picture_data else None
     return LinkPicture(card, image)
 
 
+_LINK_WITH_GROUP = (
+    sa.select(groups, *queries.LINK_VIEW_COLUMNS)
+    .join(invite_links, invite_links.c.group_pk == groups.c.pk)
+    .where(invite_links.c.code == sa.bindparam("code"))
+)
+_LINK_WITH_GROUP_AND_PICTURE = _LINK_WITH_GROUP.add_columns(
+    group_pictures.c.mime_type.label("picture_type"),
+    group_pictures.c.data.label("picture_data"),
+).outerjoin(group_pictures, group_pictures.c.group_pk == groups.c.pk)
+
+
+async def _link_with_group(core: Core, code: str, with_picture: bool) -> Row | None:
+    """The link's row with its group's (and picture's), from the recent reads if there."""
+    key = (code, with_picture)
+    row = core.recent_links.get(key)
+    if row is not None:
+        return row
+    query = _LINK_WITH_GROUP_AND_PICTURE if with_picture else _LINK_WITH_GROUP
+    read_at = core.recent_links.reading()
+    async with core.db.read() as conn:
+        row = (await conn.execute(query, {"code": code})).first()
+    if row is not None:  # an unknown code is not kept: it may be a link made next
+        weight = len(row.picture_data or b"") if with_picture else 0
+        core.recent_links.keep(key, row, group_slot(row.pk), read_at, weight)
+    return row
+
+
 async def _working_link(
-    conn: AsyncConnection, core: Core, code: str, *, with_picture: bool = False
+    core: Core, code: str, *, with_picture: bool = False
 ) -> tuple[LinkStatus, Row | None, GroupCard | None]:
-    """The link and its group in one query (with the picture's bytes, if asked)."""
+    """Whether the link works, by its rules at this moment, and its group if it does."""
     if not ids.is_invite_code(code):
         return LinkStatus.GONE, None, None
-    query = (
-        sa.select(groups, *queries.LINK_VIEW_COLUMNS)
-        .join(invite_links, invite_links.c.group_pk == groups.c.pk)
-        .where(invite_links.c.code == code)
-    )
-    if with_picture:
-        query = query.add_columns(
-            group_pictures.c.mime_type.label("picture_type"),
-            group_pictures.c.data.label("picture_data"),
-        ).outerjoin(group_pictures, group_pictures.c.group_pk == groups.c.pk)
-    group = (await conn.execute(query)).first()
+    group = await _link_with_group(core, code, with_picture)
     if group is None:
         return LinkStatus.GONE, None, None
     view = queries.link_view(group, "link_")

@@ -36,6 +36,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from grouplink.store import changes
+from grouplink.store.changes import Changes
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -45,6 +48,7 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._process_lock = _ProcessLock.beside(self.url) if self.is_sqlite else None
+        self.changes = Changes.of(self.url)
         if self.is_sqlite:
             self.engine = _sqlite_engine(self.url, echo, pool_size)
             self._reads = self.engine
@@ -66,6 +70,22 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that may write; what it notes as changed
+        (:func:`grouplink.store.changes.note_change`) is recorded once it has ended."""
+        noted: set[int] = set()
+        try:
+            async with self._transaction() as conn:
+                conn.info[changes.NOTED] = noted
+                try:
+                    yield conn
+                finally:
+                    del conn.info[changes.NOTED]
+        finally:
+            if noted:  # also after a failed COMMIT, which may still have committed
+                self.changes.record(noted)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
         if self._write_lock is None:
             async with self.engine.connect() as conn, conn.begin():
                 yield conn

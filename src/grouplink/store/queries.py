@@ -17,6 +17,7 @@ from grouplink.domain.groups import JoinApprovalMode
 from grouplink.domain.links import LinkEnd, LinkState, LinkView
 from grouplink.domain.people import bsuid
 from grouplink.domain.permissions import Role
+from grouplink.store.changes import group_slot, note_change
 from grouplink.store.tables import (
     audit_log,
     businesses,
@@ -54,9 +55,9 @@ async def _live_group(
     if not (group_id.isascii() and group_id.isalnum()):
         return None  # no id has another shape; never hand odd bytes to the database
     query = sa.select(groups).where(groups.c.id == group_id, groups.c.deleted_at.is_(None), *where)
-    if lock:
-        query = query.with_for_update()
-    return (await conn.execute(query)).first()
+    if not lock:
+        return (await conn.execute(query)).first()
+    return _locked((await conn.execute(query.with_for_update())).first(), conn)
 
 
 async def lock_group_of_code(conn: AsyncConnection, code: str) -> Row | None:
@@ -65,7 +66,15 @@ async def lock_group_of_code(conn: AsyncConnection, code: str) -> Row | None:
         return None
     of_code = sa.select(invite_links.c.group_pk).where(invite_links.c.code == code)
     query = sa.select(groups).where(groups.c.pk == of_code.scalar_subquery()).with_for_update()
-    return (await conn.execute(query)).first()
+    return _locked((await conn.execute(query)).first(), conn)
+
+
+def _locked(group: Row | None, conn: AsyncConnection) -> Row | None:
+    """A group is locked to be changed: cached reads of it (its links, its picture)
+    are stale once this transaction ends."""
+    if group is not None:
+        note_change(conn, group_slot(group.pk))
+    return group
 
 
 async def find_link(conn: AsyncConnection, code: str) -> Row | None:

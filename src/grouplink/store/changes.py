@@ -1,0 +1,98 @@
+"""Which cached reads a committed write may have made stale, told to every process
+on this machine at once.
+
+A small file of counters, mapped into memory by every process that opens the
+same database (``<database>.changes`` beside a SQLite file; for PostgreSQL, in
+the temporary directory, named after the URL's host, port and database). Word 0 is a sequence that
+every recorded change advances; each other word is a *slot* and holds the
+sequence number of the last change to anything hashed to it: a group's rows
+(its links and picture included) by the group's key, the API tokens by one slot
+of their own. Reading a word is a memory load, so a cache can check an entry on
+every hit for the price of a dictionary lookup.
+
+Writers name what they change with :func:`note_change` inside
+:meth:`Database.write`, which records them after the transaction ends (so no
+reader can see the new sequence number and still the old rows). The protocol
+for a reader that caches is in :mod:`grouplink.store.read_cache`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import mmap
+import os
+import tempfile
+import weakref
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+SLOTS = 4096  # a change to one group marks 1/4095 of the others' entries stale too
+TOKENS = 1
+_FIRST_GROUP_SLOT = 2
+_WORD = 8
+NOTED = "grouplink.changes"  # key in the connection's info while a write is open
+
+
+def group_slot(group_pk: int) -> int:
+    return _FIRST_GROUP_SLOT + group_pk % (SLOTS - _FIRST_GROUP_SLOT)
+
+
+class Changes:
+    """The counters of one database, shared by the processes of one machine."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        size = SLOTS * _WORD
+        if path is None:  # a private database (SQLite in memory): this process only
+            self._fd = -1
+            self._map = mmap.mmap(-1, size)
+        else:
+            self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            weakref.finalize(self, os.close, self._fd)
+            if os.fstat(self._fd).st_size < size:
+                os.ftruncate(self._fd, size)  # zero-filled; never shrinks what others use
+            self._map = mmap.mmap(self._fd, size)
+        self._words = memoryview(self._map).cast("Q")
+
+    @classmethod
+    def of(cls, url: sa.URL) -> Changes:
+        if url.get_backend_name() == "sqlite":
+            if not url.database or url.database == ":memory:":
+                return cls(None)
+            return cls(os.path.realpath(url.database) + ".changes")
+        # The server, not the spelling of the URL: driver, user and options may differ.
+        where = f"{url.host}:{url.port or 5432}/{url.database}".encode()
+        name = f"grouplink-{hashlib.sha256(where).hexdigest()[:20]}.changes"
+        return cls(os.path.join(tempfile.gettempdir(), name))
+
+    def sequence(self) -> int:
+        """Advances with every recorded change, on any slot."""
+        return int(self._words[0])
+
+    def version(self, slot: int) -> int:
+        """The sequence number of the last change recorded on ``slot`` (0: none yet)."""
+        return int(self._words[slot])
+
+    def record(self, slots: Iterable[int]) -> None:
+        """Mark ``slots`` changed: one new sequence number for all of them."""
+        if self._fd >= 0:  # other processes increment the same words
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            sequence = self._words[0] + 1
+            for slot in slots:
+                self._words[slot] = sequence
+            self._words[0] = sequence  # last: a reader never sees it before the slots
+        finally:
+            if self._fd >= 0:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+def note_change(conn: AsyncConnection, slot: int) -> None:
+    """Inside :meth:`Database.write`: this transaction changes what ``slot`` covers."""
+    noted: set[int] | None = conn.info.get(NOTED)
+    if noted is None:
+        raise RuntimeError("note_change outside Database.write")
+    noted.add(slot)

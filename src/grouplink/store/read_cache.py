@@ -1,0 +1,83 @@
+"""Rows read recently, kept by one process until a write changes them.
+
+An entry holds the slot of :mod:`grouplink.store.changes` that covers its rows
+and that slot's version when it was read; a lookup hands it out only while the
+version is unchanged and the entry is younger than ``seconds``. Every process of
+one machine sees a change the moment its transaction ends; ``seconds`` bounds
+how long a process on *another* machine may answer from what it read before.
+
+The reader's protocol (:meth:`ReadCache.reading`): take the sequence number
+before the query; after it, keep the rows only if their slot has not changed
+since. A write that ends while the query runs leaves the rows uncached instead
+of cached with a version they do not have.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from grouplink.store.changes import Changes
+
+V = TypeVar("V")
+
+
+@dataclass(slots=True)
+class _Entry(Generic[V]):
+    value: V
+    slot: int
+    version: int
+    expires: float
+    weight: int
+
+
+class ReadCache(Generic[V]):
+    """A bounded LRU map from a key to rows, checked against the change counters."""
+
+    def __init__(
+        self, changes: Changes, *, seconds: float, max_entries: int, max_weight: int
+    ) -> None:
+        self._changes = changes
+        self._seconds = seconds
+        self._max_entries = max_entries
+        self._max_weight = max_weight  # e.g. bytes of pictures, in all entries together
+        self._weight = 0
+        self._entries: OrderedDict[Hashable, _Entry[V]] = OrderedDict()
+
+    @property
+    def enabled(self) -> bool:
+        return self._seconds > 0
+
+    def get(self, key: Hashable) -> V | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if self._changes.version(entry.slot) != entry.version or time.monotonic() >= entry.expires:
+            self._drop(key)
+            return None
+        self._entries.move_to_end(key)
+        return entry.value
+
+    def reading(self) -> int:
+        """Call before the query whose rows may be kept; hand the result to :meth:`keep`."""
+        return self._changes.sequence()
+
+    def keep(self, key: Hashable, value: V, slot: int, read_at: int, weight: int = 0) -> None:
+        """Keep ``value``, read by a query begun at ``read_at``, unless ``slot`` changed since."""
+        if not self.enabled or weight > self._max_weight // 16:
+            return
+        version = self._changes.version(slot)
+        if version > read_at:
+            return  # changed while (or after) it was read: this value may be the old one
+        if key in self._entries:
+            self._drop(key)
+        self._entries[key] = _Entry(value, slot, version, time.monotonic() + self._seconds, weight)
+        self._weight += weight
+        while len(self._entries) > self._max_entries or self._weight > self._max_weight:
+            self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: Hashable) -> None:
+        self._weight -= self._entries.pop(key).weight

@@ -1,0 +1,150 @@
+"""The change counters: shared by the processes of one machine, advanced only once
+a write has ended, and what a cache of reads trusts."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from grouplink.store.changes import TOKENS, Changes, group_slot, note_change
+from grouplink.store.database import Database
+from grouplink.store.read_cache import ReadCache
+
+
+def _record_in_another_process(url: str, slot: int) -> None:
+    program = (
+        "import sqlalchemy as sa, sys\n"
+        "from grouplink.store.changes import Changes\n"
+        "Changes.of(sa.engine.make_url(sys.argv[1])).record([int(sys.argv[2])])\n"
+    )
+    subprocess.run([sys.executable, "-c", program, url, str(slot)], check=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite+aiosqlite:///{tmp}/a.db",
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/grouplink_changes_test",
+    ],
+)
+def test_a_change_recorded_by_another_process_is_seen_at_once(url: str, tmp_path: Path) -> None:
+    url = url.format(tmp=tmp_path)  # (no PostgreSQL needed: the counters live in a file)
+    here = Changes.of(sa.engine.make_url(url))
+    slot = group_slot(12345)
+    before, other = here.version(slot), here.version(group_slot(12346))
+    _record_in_another_process(url, slot)
+    assert here.version(slot) > before
+    assert here.sequence() == here.version(slot)
+    assert here.version(group_slot(12346)) == other  # other groups' entries stay good
+
+
+def test_the_same_postgresql_database_spelled_differently_shares_its_counters() -> None:
+    a = Changes.of(sa.engine.make_url("postgresql+asyncpg://postgres@127.0.0.1:5432/db_x"))
+    b = Changes.of(sa.engine.make_url("postgresql://someone:secret@127.0.0.1/db_x?ssl=disable"))
+    c = Changes.of(sa.engine.make_url("postgresql://postgres@127.0.0.1:5432/db_y"))
+    assert a.path == b.path != c.path
+
+
+def test_a_database_in_memory_keeps_its_counters_to_itself() -> None:
+    a = Changes.of(sa.engine.make_url("sqlite+aiosqlite://"))
+    b = Changes.of(sa.engine.make_url("sqlite+aiosqlite:///:memory:"))
+    a.record([TOKENS])
+    assert a.version(TOKENS) == 1 and b.version(TOKENS) == 0
+
+
+def test_a_write_is_recorded_when_it_ends_not_before(tmp_path: Path) -> None:
+    async def run() -> None:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/w.db")
+        slot = group_slot(7)
+        try:
+            async with db.write() as conn:
+                await conn.execute(sa.text("CREATE TABLE t (x INTEGER)"))
+                note_change(conn, slot)
+                assert db.changes.version(slot) == 0  # a reader now would see the old rows
+            assert db.changes.version(slot) == db.changes.sequence() > 0
+            with pytest.raises(LookupError):
+                async with db.write() as conn:
+                    note_change(conn, TOKENS)
+                    raise LookupError("the transaction fails")
+            assert db.changes.version(TOKENS) > 0  # recorded even so: it costs only a miss
+            async with db.read() as conn:
+                with pytest.raises(RuntimeError):
+                    note_change(conn, slot)  # a read cannot say it changed something
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
+def _cache(changes: Changes, seconds: float = 60, **bounds: int) -> ReadCache[str]:
+    return ReadCache(
+        changes,
+        seconds=seconds,
+        max_entries=bounds.get("max_entries", 100),
+        max_weight=bounds.get("max_weight", 1600),
+    )
+
+
+def test_an_entry_lives_until_its_slot_changes() -> None:
+    changes = Changes(None)
+    cache = _cache(changes)
+    read_at = cache.reading()
+    cache.keep("code", "row", group_slot(1), read_at)
+    assert cache.get("code") == "row"
+    changes.record([group_slot(2)])
+    assert cache.get("code") == "row"
+    changes.record([group_slot(1)])
+    assert cache.get("code") is None
+
+
+def test_rows_read_while_a_write_ended_are_not_kept() -> None:
+    changes = Changes(None)
+    cache = _cache(changes)
+    read_at = cache.reading()
+    changes.record([group_slot(1)])  # committed while the query ran: the rows may be old
+    cache.keep("code", "old row", group_slot(1), read_at)
+    assert cache.get("code") is None
+    cache.keep("code", "new row", group_slot(1), cache.reading())
+    assert cache.get("code") == "new row"
+
+
+def test_an_entry_is_read_again_after_the_seconds_even_with_no_change_seen() -> None:
+    # A change made on another machine reaches no counter here: time bounds it.
+    cache = _cache(Changes(None), seconds=0.05)
+    cache.keep("code", "row", TOKENS, cache.reading())
+    assert cache.get("code") == "row"
+    time.sleep(0.06)
+    assert cache.get("code") is None
+
+
+def test_zero_seconds_keeps_nothing() -> None:
+    cache = _cache(Changes(None), seconds=0)
+    cache.keep("code", "row", TOKENS, cache.reading())
+    assert cache.get("code") is None
+
+
+def test_the_least_recently_used_go_first_when_it_is_full() -> None:
+    cache = _cache(Changes(None), max_entries=3, max_weight=1600)
+    for key in "abc":
+        cache.keep(key, key.upper(), TOKENS, cache.reading(), weight=10)
+    assert cache.get("a") == "A"  # b is now the oldest
+    cache.keep("d", "D", TOKENS, cache.reading())
+    assert [cache.get(k) for k in "abcd"] == ["A", None, "C", "D"]
+    cache.keep("e", "E", TOKENS, cache.reading(), weight=100)
+    cache.keep("f", "F", TOKENS, cache.reading(), weight=100)
+    cache.keep("huge", "H", TOKENS, cache.reading(), weight=101)  # over 1/16 of the bytes
+    assert cache.get("huge") is None and cache.get("f") == "F"
+
+
+def test_weight_bounds_the_whole_cache() -> None:
+    cache = _cache(Changes(None), max_entries=100, max_weight=1600)
+    for n in range(20):
+        cache.keep(n, str(n), TOKENS, cache.reading(), weight=100)
+    kept = [n for n in range(20) if cache.get(n) is not None]
+    assert kept == list(range(4, 20))  # 16 x 100 bytes, the newest
