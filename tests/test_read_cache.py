@@ -85,3 +85,27 @@ def test_a_token_revoked_by_another_process_fails_on_every_worker_at_once(
     )
 
     assert statuses(api, info) == {401}
+
+
+def test_a_join_and_a_reset_show_in_the_graph_api_on_every_worker_at_once(
+    biz: Business, api: httpx.Client
+) -> None:
+    group = create_group(api, biz)
+    info, link = (
+        f"/{group['id']}?fields=participants,total_participant_count",
+        f"/{group['id']}/invite_link",
+    )
+    assert all(api.get(info).json()["total_participant_count"] == 0 for _ in range(TRIES))
+    assert all(api.get(link).json()["invite_link"] == group["invite_link"] for _ in range(TRIES))
+
+    joined = api.post(
+        f"{biz.root}/sandbox/invites/{group['code']}/join", json={"wa_id": "15550107777"}
+    )
+    assert joined.status_code == 200, joined.text
+    for _ in range(TRIES):
+        body = api.get(info).json()
+        assert body["total_participant_count"] == 1
+        assert [p["wa_id"] for p in body["participants"]] == ["15550107777"]
+
+    new_link = api.post(link, json=WHATSAPP).json()["invite_link"]
+    assert all(api.get(link).json()["invite_link"] == new_link for _ in range(TRIES))

@@ -104,16 +104,17 @@ class TokenOwner:
 async def token_owner(core: Core, token: str) -> TokenOwner:
     """Whose live token this is; ``BadToken`` if it is unknown or revoked."""
     token_hash = ids.digest(token)
-    owner = core.recent_tokens.get(token_hash)
-    if owner is not None:
-        return owner
-    read_at = core.recent_tokens.reading()
-    async with core.db.read() as conn:
-        row = (await conn.execute(_LIVE_TOKEN, {"token_hash": token_hash})).first()
-    if row is None:
+
+    async def read() -> TokenOwner | None:
+        async with core.db.read() as conn:
+            row = (await conn.execute(_LIVE_TOKEN, {"token_hash": token_hash})).first()
+        return None if row is None else TokenOwner(str(row.business_id), str(row.id))
+
+    owner: TokenOwner | None = await core.recent.through(
+        ("token", token_hash), read, lambda _: TOKENS
+    )
+    if owner is None:
         raise BadToken()
-    owner = TokenOwner(str(row.business_id), str(row.id))
-    core.recent_tokens.keep(token_hash, owner, TOKENS, read_at)
     return owner
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -15,11 +15,7 @@ from grouplink.store.database import Database
 from grouplink.store.read_cache import ReadCache
 from grouplink.store.tables import server_state
 
-if TYPE_CHECKING:
-    from grouplink.services.businesses import TokenOwner
-    from grouplink.store.queries import Row
-
-LINK_CACHE_BYTES = 32 * 1024 * 1024  # of group pictures, per process
+RECENT_PICTURE_BYTES = 32 * 1024 * 1024  # group pictures kept, per process
 
 
 def now_ms() -> int:
@@ -39,15 +35,17 @@ class Core:
     limits: Limits = field(default_factory=Limits)
     clock: Callable[[], int] = now_ms
     secret: bytes = b""
-    cache_seconds: float = 5.0  # see grouplink.store.read_cache; 0 turns the caches off
-    recent_tokens: ReadCache[TokenOwner] = field(init=False)  # token hash -> owner
-    recent_links: ReadCache[Row] = field(init=False)  # (code, picture?) -> link with its group
+    cache_seconds: float = 5.0  # see grouplink.store.read_cache; 0 turns the cache off
+    # Rows this process read lately, by a tagged key: ("token", hash), ("link", code,
+    # picture?), ("group", business, id), ("participants", group pk), ("primary link", pk).
+    recent: ReadCache[Any] = field(init=False)
 
     def __post_init__(self) -> None:
-        changes, seconds = self.db.changes, self.cache_seconds
-        self.recent_tokens = ReadCache(changes, seconds=seconds, max_entries=4096, max_weight=0)
-        self.recent_links = ReadCache(
-            changes, seconds=seconds, max_entries=8192, max_weight=LINK_CACHE_BYTES
+        self.recent = ReadCache(
+            self.db.changes,
+            seconds=self.cache_seconds,
+            max_entries=16_384,
+            max_weight=RECENT_PICTURE_BYTES,
         )
 
     async def load_secret(self) -> None:

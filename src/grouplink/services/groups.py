@@ -17,6 +17,7 @@ from grouplink.domain.permissions import Ability, Role, require
 from grouplink.domain.picture import Picture
 from grouplink.services.core import Actor, Core
 from grouplink.store import queries
+from grouplink.store.changes import group_slot
 from grouplink.store.queries import Row
 from grouplink.store.tables import (
     group_pictures,
@@ -228,29 +229,50 @@ async def page_rows(
 async def group_info(
     core: Core, business_id: str, group_id: str, fields: list[str]
 ) -> dict[str, Any]:
-    async with core.db.read() as conn:
-        group = await queries.find_group(conn, business_id, group_id, lock=False)
-        if group is None:
-            raise GroupUnknown(f"No group with id {group_id}")
-        info: dict[str, Any] = {"messaging_product": "whatsapp", "id": group.id}
-        for name in fields:
-            if name == "subject":
-                info["subject"] = group.subject
-            elif name == "description":
-                info["description"] = group.description
-            elif name == "join_approval_mode":
-                info["join_approval_mode"] = group.join_approval_mode
-            elif name == "suspended":
-                info["suspended"] = bool(group.suspended)
-            elif name == "creation_timestamp":
-                info["creation_timestamp"] = group.created_at // 1000
-            elif name == "total_participant_count":
-                info["total_participant_count"] = group.participant_count
-            elif name == "link_managers":
-                info["link_managers"] = group.link_managers
-            elif name == "participants":
-                info["participants"] = await participant_list(conn, group.pk)
+    group = await readable_group(core, business_id, group_id)
+    info: dict[str, Any] = {"messaging_product": "whatsapp", "id": group.id}
+    for name in fields:
+        if name == "subject":
+            info["subject"] = group.subject
+        elif name == "description":
+            info["description"] = group.description
+        elif name == "join_approval_mode":
+            info["join_approval_mode"] = group.join_approval_mode
+        elif name == "suspended":
+            info["suspended"] = bool(group.suspended)
+        elif name == "creation_timestamp":
+            info["creation_timestamp"] = group.created_at // 1000
+        elif name == "total_participant_count":
+            info["total_participant_count"] = group.participant_count
+        elif name == "link_managers":
+            info["link_managers"] = group.link_managers
+        elif name == "participants":
+            info["participants"] = await recent_participants(core, group)
     return info
+
+
+async def readable_group(core: Core, business_id: str, group_id: str) -> Row:
+    """A live group of the business, to read (not to change: see :func:`writable_group`)."""
+
+    async def read() -> Row | None:
+        async with core.db.read() as conn:
+            return await queries.find_group(conn, business_id, group_id, lock=False)
+
+    key = ("group", business_id, group_id)
+    group: Row | None = await core.recent.through(key, read, lambda g: group_slot(g.pk))
+    if group is None:
+        raise GroupUnknown(f"No group with id {group_id}")
+    return group
+
+
+async def recent_participants(core: Core, group: Row) -> list[dict[str, str]]:
+    async def read() -> list[dict[str, str]]:
+        async with core.db.read() as conn:
+            return await participant_list(conn, group.pk)
+
+    key, slot = ("participants", group.pk), group_slot(group.pk)
+    found: list[dict[str, str]] | None = await core.recent.through(key, read, lambda _: slot)
+    return [dict(p) for p in found or ()]  # copies: the kept list is shared by later requests
 
 
 async def participant_list(conn: AsyncConnection, group_pk: int) -> list[dict[str, str]]:

@@ -102,17 +102,18 @@ _LINK_WITH_GROUP_AND_PICTURE = _LINK_WITH_GROUP.add_columns(
 
 async def _link_with_group(core: Core, code: str, with_picture: bool) -> Row | None:
     """The link's row with its group's (and picture's), from the recent reads if there."""
-    key = (code, with_picture)
-    row = core.recent_links.get(key)
-    if row is not None:
-        return row
     query = _LINK_WITH_GROUP_AND_PICTURE if with_picture else _LINK_WITH_GROUP
-    read_at = core.recent_links.reading()
-    async with core.db.read() as conn:
-        row = (await conn.execute(query, {"code": code})).first()
-    if row is not None:  # an unknown code is not kept: it may be a link made next
-        weight = len(row.picture_data or b"") if with_picture else 0
-        core.recent_links.keep(key, row, group_slot(row.pk), read_at, weight)
+
+    async def read() -> Row | None:
+        async with core.db.read() as conn:
+            return (await conn.execute(query, {"code": code})).first()
+
+    row: Row | None = await core.recent.through(
+        ("link", code, with_picture),
+        read,
+        lambda row: group_slot(row.pk),
+        lambda row: len(row.picture_data or b"") if with_picture else 0,
+    )
     return row
 
 

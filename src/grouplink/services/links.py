@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from grouplink.domain.errors import GroupUnknown, InvalidParameter
+from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.links import LinkEnd
 from grouplink.domain.permissions import Ability
 from grouplink.services.core import Actor, Core
-from grouplink.services.groups import authorize, writable_group
+from grouplink.services.groups import authorize, readable_group, writable_group
 from grouplink.store import queries
+from grouplink.store.changes import group_slot
+from grouplink.store.queries import Row
 
 
 async def current_link(core: Core, business_id: str, group_id: str, actor: Actor) -> str:
-    async with core.db.read() as conn:
-        group = await queries.find_group(conn, business_id, group_id, lock=False)
-        if group is None:
-            raise GroupUnknown(f"No group with id {group_id}")
-        await authorize(conn, group, actor, Ability.MANAGE_LINK)
-        link = await queries.primary_link(conn, group.pk)
+    group = await readable_group(core, business_id, group_id)
+    if actor.wa_id is not None:  # a participant's role decides; the business owns the group
+        async with core.db.read() as conn:
+            await authorize(conn, group, actor, Ability.MANAGE_LINK)
+
+    async def read() -> Row | None:
+        async with core.db.read() as conn:
+            return await queries.primary_link(conn, group.pk)
+
+    slot = group_slot(group.pk)
+    link = await core.recent.through(("primary link", group.pk), read, lambda _: slot)
     if link is None:
         raise InvalidParameter(
             "This group has no working invite link; POST /{group_id}/invite_link makes a new one"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -78,6 +78,25 @@ class ReadCache(Generic[V]):
         self._weight += weight
         while len(self._entries) > self._max_entries or self._weight > self._max_weight:
             self._drop(next(iter(self._entries)))
+
+    async def through(
+        self,
+        key: Hashable,
+        read: Callable[[], Awaitable[V | None]],
+        slot_of: Callable[[V], int],
+        weight_of: Callable[[V], int] | None = None,
+    ) -> V | None:
+        """The kept value, or ``read()``'s, kept unless None (what is missing may appear
+        next, with nothing noted: a new token, a new link)."""
+        value = self.get(key)
+        if value is not None:
+            return value
+        read_at = self.reading()
+        value = await read()
+        if value is not None:
+            weight = weight_of(value) if weight_of else 0
+            self.keep(key, value, slot_of(value), read_at, weight)
+        return value
 
     def _drop(self, key: Hashable) -> None:
         self._weight -= self._entries.pop(key).weight
