@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -104,12 +104,15 @@ async def open_link(
                 await queries.emit(conn, group, revoked, now)
             outcome = JoinOutcome("joined", group.id)
         if outcome.status == "joined" or outcome.join_request_id is not None:
-            await conn.execute(
-                sa.update(invite_links)
-                .where(invite_links.c.pk == link.pk)
-                .values(use_count=invite_links.c.use_count + 1)
-            )
+            await conn.execute(_COUNT_USE, {"link": link.pk})
     return outcome
+
+
+_COUNT_USE = (
+    sa.update(invite_links)
+    .where(invite_links.c.pk == sa.bindparam("link"))
+    .values(use_count=invite_links.c.use_count + 1)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,27 +132,32 @@ class Place:
 
 async def place_in_group(conn: AsyncConnection, group_pk: int, person_pk: int) -> Place:
     """The three questions the link page and joining ask, in one round trip."""
-    banned = sa.exists().where(bans.c.group_pk == group_pk, bans.c.person_pk == person_pk)
-    inside = sa.exists().where(
-        participants.c.group_pk == group_pk, participants.c.person_pk == person_pk
-    )
-    theirs = (
-        join_requests.c.group_pk == group_pk,
-        join_requests.c.person_pk == person_pk,
-        join_requests.c.state == RequestState.PENDING,
-    )
-    found = (
-        await conn.execute(
-            sa.select(
-                banned.label("banned"),
-                inside.label("member"),
-                sa.select(join_requests.c.pk).where(*theirs).scalar_subquery().label("pk"),
-                sa.select(join_requests.c.id).where(*theirs).scalar_subquery().label("id"),
-            )
-        )
-    ).one()
+    found = (await conn.execute(_PLACE, {"group": group_pk, "person": person_pk})).one()
     pending = None if found.pk is None else RequestRef(found.pk, found.id)
     return Place(bool(found.banned), bool(found.member), pending)
+
+
+def _place_query() -> sa.Select[Any]:
+    group, person = (
+        sa.bindparam("group", type_=sa.Integer),
+        sa.bindparam("person", type_=sa.Integer),
+    )
+    theirs = (
+        join_requests.c.group_pk == group,
+        join_requests.c.person_pk == person,
+        join_requests.c.state == RequestState.PENDING,
+    )
+    return sa.select(
+        sa.exists().where(bans.c.group_pk == group, bans.c.person_pk == person).label("banned"),
+        sa.exists()
+        .where(participants.c.group_pk == group, participants.c.person_pk == person)
+        .label("member"),
+        sa.select(join_requests.c.pk).where(*theirs).scalar_subquery().label("pk"),
+        sa.select(join_requests.c.id).where(*theirs).scalar_subquery().label("id"),
+    )
+
+
+_PLACE = _place_query()
 
 
 async def _check_may_enter(conn: AsyncConnection, group: Row, person: Row) -> RequestRef | None:
@@ -213,6 +221,13 @@ async def _ask(
     return JoinOutcome("requested", group.id, request_id)
 
 
+_COUNT_PARTICIPANTS = (
+    sa.update(groups)
+    .where(groups.c.pk == sa.bindparam("group"))
+    .values(participant_count=groups.c.participant_count + sa.bindparam("added"))
+)
+
+
 async def _admit(
     conn: AsyncConnection,
     core: Core,
@@ -241,11 +256,7 @@ async def _admit(
             for p in persons
         ],
     )
-    await conn.execute(
-        sa.update(groups)
-        .where(groups.c.pk == group.pk)
-        .values(participant_count=groups.c.participant_count + len(persons))
-    )
+    await conn.execute(_COUNT_PARTICIPANTS, {"group": group.pk, "added": len(persons)})
     # After an approval Meta also echoes the person as "input".
     added = [
         events.person(p.user_id, p.wa_id, **({"input": p.wa_id} if via_request else {}))

@@ -41,32 +41,49 @@ async def find_group(
     row first, so writes to one group are serial and invariants (capacity,
     revoked links, decided requests) hold under any concurrency.
     """
-    return await _live_group(conn, group_id, groups.c.business_id == business_id, lock=lock)
+    query = _LIVE_GROUP_OF_LOCKED if lock else _LIVE_GROUP_OF
+    return await _live_group(conn, query, group_id, lock, business_id=business_id)
 
 
 async def find_live_group(conn: AsyncConnection, group_id: str) -> Row | None:
     """A live group of any business: for a person, whose role in it is checked next."""
-    return await _live_group(conn, group_id)
+    return await _live_group(conn, _LIVE_GROUP, group_id, False)
+
+
+# The hot statements are built once; their values are bound at each execution.
+_LIVE_GROUP = sa.select(groups).where(
+    groups.c.id == sa.bindparam("group_id"), groups.c.deleted_at.is_(None)
+)
+_LIVE_GROUP_OF = _LIVE_GROUP.where(groups.c.business_id == sa.bindparam("business_id"))
+_LIVE_GROUP_OF_LOCKED = _LIVE_GROUP_OF.with_for_update()
 
 
 async def _live_group(
-    conn: AsyncConnection, group_id: str, *where: sa.ColumnElement[bool], lock: bool = False
+    conn: AsyncConnection, query: sa.Select[Any], group_id: str, lock: bool, **params: str
 ) -> Row | None:
     if not (group_id.isascii() and group_id.isalnum()):
         return None  # no id has another shape; never hand odd bytes to the database
-    query = sa.select(groups).where(groups.c.id == group_id, groups.c.deleted_at.is_(None), *where)
-    if not lock:
-        return (await conn.execute(query)).first()
-    return _locked((await conn.execute(query.with_for_update())).first(), conn)
+    group = (await conn.execute(query, {"group_id": group_id, **params})).first()
+    return _locked(group, conn) if lock else group
 
 
 async def lock_group_of_code(conn: AsyncConnection, code: str) -> Row | None:
     """The group of the link ``code``, locked, in one statement; None for an unknown code."""
     if not ids.is_invite_code(code):
         return None
-    of_code = sa.select(invite_links.c.group_pk).where(invite_links.c.code == code)
-    query = sa.select(groups).where(groups.c.pk == of_code.scalar_subquery()).with_for_update()
-    return _locked((await conn.execute(query)).first(), conn)
+    return _locked((await conn.execute(_GROUP_OF_CODE_LOCKED, {"code": code})).first(), conn)
+
+
+_GROUP_OF_CODE_LOCKED = (
+    sa.select(groups)
+    .where(
+        groups.c.pk
+        == sa.select(invite_links.c.group_pk)
+        .where(invite_links.c.code == sa.bindparam("code"))
+        .scalar_subquery()
+    )
+    .with_for_update()
+)
 
 
 def _locked(group: Row | None, conn: AsyncConnection) -> Row | None:
@@ -80,7 +97,10 @@ def _locked(group: Row | None, conn: AsyncConnection) -> Row | None:
 async def find_link(conn: AsyncConnection, code: str) -> Row | None:
     if not ids.is_invite_code(code):
         return None
-    return (await conn.execute(sa.select(invite_links).where(invite_links.c.code == code))).first()
+    return (await conn.execute(_LINK, {"code": code})).first()
+
+
+_LINK = sa.select(invite_links).where(invite_links.c.code == sa.bindparam("code"))
 
 
 def link_view(link: Row, prefix: str = "") -> LinkView:
@@ -123,20 +143,27 @@ async def create_primary_link(conn: AsyncConnection, group_pk: int, actor: str, 
         "created_by": actor,
         "created_at": now,
     }
-    result = await conn.execute(sa.insert(invite_links).values(values).returning(invite_links))
-    link: Row = result.one()
+    link: Row = (await conn.execute(_INSERT_LINK, values)).one()
     return link
+
+
+_INSERT_LINK = sa.insert(invite_links).returning(invite_links)
 
 
 async def end_links(
     conn: AsyncConnection, group_pk: int, reason: LinkEnd, actor: str, now: int
 ) -> None:
     """Revoke every working link of a group at once."""
-    await conn.execute(
-        sa.update(invite_links)
-        .where(invite_links.c.group_pk == group_pk, invite_links.c.state == LinkState.ACTIVE)
-        .values(state=LinkState.REVOKED, end_reason=reason, ended_at=now, ended_by=actor)
-    )
+    ending = {"of_group": group_pk, "end_reason": reason, "ended_at": now, "ended_by": actor}
+    await conn.execute(_END_LINKS, ending)
+
+
+_END_LINKS = (
+    sa.update(invite_links)
+    .where(invite_links.c.group_pk == sa.bindparam("of_group"))
+    .where(invite_links.c.state == LinkState.ACTIVE)
+    .values(state=LinkState.REVOKED)
+)
 
 
 async def business_secret(conn: AsyncConnection, business_id: str) -> str:
@@ -145,8 +172,12 @@ async def business_secret(conn: AsyncConnection, business_id: str) -> str:
 
 
 async def find_person(conn: AsyncConnection, business_id: str, wa_id: str) -> Row | None:
-    query = sa.select(people).where(people.c.business_id == business_id, people.c.wa_id == wa_id)
-    return (await conn.execute(query)).first()
+    return (await conn.execute(_PERSON, {"business_id": business_id, "wa_id": wa_id})).first()
+
+
+_PERSON = sa.select(people).where(
+    people.c.business_id == sa.bindparam("business_id"), people.c.wa_id == sa.bindparam("wa_id")
+)
 
 
 async def find_person_by_user_id(
@@ -170,11 +201,16 @@ async def ensure_person(
     values = {"business_id": business_id, "wa_id": wa_id, "user_id": user_id, "created_at": now}
     # Two groups of one business may meet a new person at the same moment: the
     # insert that loses returns nothing, and the winner's row is read instead.
-    insert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(people)
-    made = await conn.execute(insert.values(values).on_conflict_do_nothing().returning(people))
+    made = await conn.execute(_INSERT_NEW_PERSON[conn.dialect.name], values)
     person = made.first() or await find_person(conn, business_id, wa_id)
     assert person is not None
     return person
+
+
+_INSERT_NEW_PERSON = {
+    "postgresql": pg_insert(people).on_conflict_do_nothing().returning(people),
+    "sqlite": sqlite_insert(people).on_conflict_do_nothing().returning(people),
+}
 
 
 async def people_secret(conn: AsyncConnection, business_id: str) -> str:
@@ -216,15 +252,19 @@ async def role_of(conn: AsyncConnection, group: Row, wa_id: str | None) -> Role 
 async def emit(conn: AsyncConnection, group: Row, event: Event, now: int) -> None:
     """Write a webhook event to the outbox, inside the caller's transaction."""
     await conn.execute(
-        sa.insert(outbox).values(
-            id=ids.event_id(),
-            business_id=group.business_id,
-            phone_number_id=group.phone_number_id,
-            field=event.field,
-            payload=json.dumps(event.body, separators=(",", ":")),
-            created_at=now,
-        )
+        _INSERT_EVENT,
+        {
+            "id": ids.event_id(),
+            "business_id": group.business_id,
+            "phone_number_id": group.phone_number_id,
+            "field": event.field,
+            "payload": json.dumps(event.body, separators=(",", ":")),
+            "created_at": now,
+        },
     )
+
+
+_INSERT_EVENT = sa.insert(outbox)
 
 
 async def audit(
@@ -239,14 +279,18 @@ async def audit(
     **detail: Any,
 ) -> None:
     await conn.execute(
-        sa.insert(audit_log).values(
-            business_id=business_id,
-            group_pk=group_pk,
-            link_pk=link_pk,
-            actor=actor.label,
-            door=actor.door,
-            action=action,
-            detail=json.dumps(detail, separators=(",", ":")),
-            created_at=now,
-        )
+        _INSERT_AUDIT,
+        {
+            "business_id": business_id,
+            "group_pk": group_pk,
+            "link_pk": link_pk,
+            "actor": actor.label,
+            "door": actor.door,
+            "action": action,
+            "detail": json.dumps(detail, separators=(",", ":")),
+            "created_at": now,
+        },
     )
+
+
+_INSERT_AUDIT = sa.insert(audit_log)
