@@ -310,11 +310,11 @@ async def cancel_request(
 async def _close_request(
     conn: AsyncConnection, request_pk: int, state: RequestState, by: str, now: int
 ) -> None:
-    await conn.execute(
-        sa.update(join_requests)
-        .where(join_requests.c.pk == request_pk)
-        .values(state=state, decided_at=now, decided_by=by)
-    )
+    settled = {"request": request_pk, "state": state, "decided_at": now, "decided_by": by}
+    await conn.execute(_CLOSE_REQUEST, settled)
+
+
+_CLOSE_REQUEST = sa.update(join_requests).where(join_requests.c.pk == sa.bindparam("request"))
 
 
 async def list_requests(
@@ -393,14 +393,8 @@ async def decide(
                     .order_by(join_requests.c.pk)
                 )
             )
-        rows = {
-            r.id: r
-            for r in await conn.execute(
-                sa.select(join_requests, people.c.user_id, people.c.wa_id)
-                .join(people, people.c.pk == join_requests.c.person_pk)
-                .where(join_requests.c.group_pk == group.pk, join_requests.c.id.in_(request_ids))
-            )
-        }
+        asked = {"group": group.pk, "ids": request_ids}
+        rows = {r.id: r for r in await conn.execute(_REQUESTS_WITH_PEOPLE, asked)}
         to_admit: list[_Person] = []
         for request_id in request_ids:
             row = rows.get(request_id)
@@ -431,6 +425,14 @@ async def decide(
                 join_request_ids=done,
             )
     return Decisions(done, failed)
+
+
+_REQUESTS_WITH_PEOPLE = (
+    sa.select(join_requests, people.c.user_id, people.c.wa_id)
+    .join(people, people.c.pk == join_requests.c.person_pk)
+    .where(join_requests.c.group_pk == sa.bindparam("group"))
+    .where(join_requests.c.id.in_(sa.bindparam("ids", expanding=True)))
+)
 
 
 @dataclass(frozen=True, slots=True)
