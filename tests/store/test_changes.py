@@ -82,6 +82,20 @@ def test_a_write_is_recorded_when_it_ends_not_before(tmp_path: Path) -> None:
     asyncio.run(run())
 
 
+def test_a_database_in_a_folder_not_made_yet_opens_and_records(tmp_path: Path) -> None:
+    async def run() -> None:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/new/folder/g.db")  # as on a first start
+        try:
+            async with db.write() as conn:
+                note_change(conn, TOKENS)
+            assert db.changes.version(TOKENS) == 1
+            assert (tmp_path / "new/folder/g.db.changes").exists()
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
 def _cache(changes: Changes, seconds: float = 60, **bounds: int) -> ReadCache[str]:
     return ReadCache(
         changes,

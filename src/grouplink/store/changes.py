@@ -27,7 +27,10 @@ import weakref
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+log = structlog.get_logger("grouplink.store")
 
 SLOTS = 4096  # a change to one group marks 1/4095 of the others' entries stale too
 TOKENS = 1
@@ -45,17 +48,30 @@ class Changes:
 
     def __init__(self, path: str | None) -> None:
         self.path = path
+        self._fd = -1
+        self._opened: memoryview | None = None  # mapped on first use: the folder may not exist yet
+
+    @property
+    def _words(self) -> memoryview:
+        if self._opened is None:
+            self._opened = memoryview(self._map()).cast("Q")
+        return self._opened
+
+    def _map(self) -> mmap.mmap:
         size = SLOTS * _WORD
-        if path is None:  # a private database (SQLite in memory): this process only
-            self._fd = -1
-            self._map = mmap.mmap(-1, size)
-        else:
-            self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            weakref.finalize(self, os.close, self._fd)
-            if os.fstat(self._fd).st_size < size:
-                os.ftruncate(self._fd, size)  # zero-filled; never shrinks what others use
-            self._map = mmap.mmap(self._fd, size)
-        self._words = memoryview(self._map).cast("Q")
+        if self.path is None:  # a private database (SQLite in memory): this process only
+            return mmap.mmap(-1, size)
+        try:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            # Cached reads then follow only this process's writes, and others' after
+            # cache_seconds: say so rather than fail every request.
+            log.warning("change counters unavailable", path=self.path, error=str(error))
+            return mmap.mmap(-1, size)
+        weakref.finalize(self, os.close, self._fd)
+        if os.fstat(self._fd).st_size < size:
+            os.ftruncate(self._fd, size)  # zero-filled; never shrinks what others use
+        return mmap.mmap(self._fd, size)
 
     @classmethod
     def of(cls, url: sa.URL) -> Changes:
@@ -78,13 +94,14 @@ class Changes:
 
     def record(self, slots: Iterable[int]) -> None:
         """Mark ``slots`` changed: one new sequence number for all of them."""
+        words = self._words
         if self._fd >= 0:  # other processes increment the same words
             fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
-            sequence = self._words[0] + 1
+            sequence = words[0] + 1
             for slot in slots:
-                self._words[slot] = sequence
-            self._words[0] = sequence  # last: a reader never sees it before the slots
+                words[slot] = sequence
+            words[0] = sequence  # last: a reader never sees it before the slots
         finally:
             if self._fd >= 0:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
