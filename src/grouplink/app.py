@@ -70,24 +70,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    # The web door's fixed prefixes, before the Graph catch-all /{version}/{group_id}.
-    app.mount("/static", StaticFiles(packages=[("grouplink.web", "static")]), name="static")
-    app.include_router(signin.router)
-    app.include_router(console.router)
-    console_access.install(app)
+    # Most used first: FastAPI tries the routes in order. The Graph's first segment
+    # ({version:graph_version}) and the link page's (link_segment) never match a web
+    # or operational root, so neither shadows the routes after them.
     app.include_router(pictures.router)
-    app.include_router(fallback.router)
-    if settings.sandbox_enabled:
-        app.include_router(sandbox.router)
-    # Specific paths before the catch-all /{version}/{group_id}.
     for router in (
         links.router,
         join_requests.router,
         participants.router,
         subscriptions.router,
-        groups.router,
+        groups.router,  # last of the Graph: /{version}/{group_id} would take the others
     ):
         app.include_router(router)
-    # The link page /{CODE} is one segment: last, so it shadows no other route.
     app.include_router(link_page.router)
+    app.mount("/static", StaticFiles(packages=[("grouplink.web", "static")]), name="static")
+    app.include_router(signin.router)
+    app.include_router(console.router)
+    console_access.install(app)
+    app.include_router(fallback.router)
+    if settings.sandbox_enabled:
+        app.include_router(sandbox.router)
     return app

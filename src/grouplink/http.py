@@ -2,7 +2,7 @@
 a body size limit, and errors rendered for their door.
 
 The one rule for errors: a page path (the link page, /signin..., /static; see
-:func:`grouplink.web.paths.is_page_path`) gets an HTML page with a human
+:func:`grouplink.paths.is_page_path`) gets an HTML page with a human
 message; every other path is the Graph API and gets the Graph envelope.
 """
 
@@ -28,8 +28,8 @@ from grouplink.domain.errors import (
     UnknownError,
 )
 from grouplink.graph.envelope import error_body, error_response, trace_id
+from grouplink.paths import is_page_path
 from grouplink.web.errors import page_for
-from grouplink.web.paths import is_page_path
 
 log = structlog.get_logger("grouplink.http")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grouplink.web.paths import is_page_path
+from grouplink.paths import is_page_path
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,9 @@ _UPDATE_SCHEMA = {
 }
 
 
-@router.post("/{version}/{phone_number_id}/groups", openapi_extra=body_doc(_CREATE_SCHEMA))
+@router.post(
+    "/{version:graph_version}/{phone_number_id}/groups", openapi_extra=body_doc(_CREATE_SCHEMA)
+)
 async def create_group(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, phone_number_id: str, body: RequestBody
 ) -> dict[str, Any]:
@@ -75,7 +77,7 @@ async def create_group(
     }
 
 
-@router.get("/{version}/{phone_number_id}/groups")
+@router.get("/{version:graph_version}/{phone_number_id}/groups")
 async def list_groups(
     request: Request,
     core: CoreDep,
@@ -90,7 +92,7 @@ async def list_groups(
     return {"data": {"groups": page.items}, "paging": paging(request, page, limit)}
 
 
-@router.get("/{version}/{group_id}")
+@router.get("/{version:graph_version}/{group_id}")
 async def group_info(
     core: CoreDep, business_id: BusinessId, group_id: str, fields: str = ""
 ) -> dict[str, Any]:
@@ -106,7 +108,9 @@ async def group_info(
     return await groups.group_info(core, business_id, group_id, names)
 
 
-@router.post("/{version}/{group_id}", openapi_extra=body_doc(_UPDATE_SCHEMA, multipart=True))
+@router.post(
+    "/{version:graph_version}/{group_id}", openapi_extra=body_doc(_UPDATE_SCHEMA, multipart=True)
+)
 async def update_group(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
 ) -> dict[str, Any]:
@@ -142,7 +146,7 @@ async def _picture(body: Body) -> Picture | None:
     return validate_picture(await upload.read())
 
 
-@router.delete("/{version}/{group_id}")
+@router.delete("/{version:graph_version}/{group_id}")
 async def delete_group(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str
 ) -> dict[str, Any]:

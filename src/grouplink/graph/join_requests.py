@@ -27,7 +27,7 @@ _SCHEMA = {
 }
 
 
-@router.get("/{version}/{group_id}/join_requests")
+@router.get("/{version:graph_version}/{group_id}/join_requests")
 async def list_join_requests(
     request: Request,
     core: CoreDep,
@@ -42,7 +42,7 @@ async def list_join_requests(
     return {"data": page.items, "paging": paging(request, page, limit)}
 
 
-@router.post("/{version}/{group_id}/join_requests", openapi_extra=body_doc(_SCHEMA))
+@router.post("/{version:graph_version}/{group_id}/join_requests", openapi_extra=body_doc(_SCHEMA))
 async def approve_join_requests(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
 ) -> JSONResponse:
@@ -50,7 +50,7 @@ async def approve_join_requests(
     return await _decide(core, business_id, actor, group_id, body, approve=True)
 
 
-@router.delete("/{version}/{group_id}/join_requests", openapi_extra=body_doc(_SCHEMA))
+@router.delete("/{version:graph_version}/{group_id}/join_requests", openapi_extra=body_doc(_SCHEMA))
 async def reject_join_requests(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
 ) -> JSONResponse:

@@ -19,7 +19,7 @@ _SCHEMA = {
 }
 
 
-@router.get("/{version}/{group_id}/invite_link")
+@router.get("/{version:graph_version}/{group_id}/invite_link")
 async def get_invite_link(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str
 ) -> dict[str, Any]:
@@ -28,7 +28,7 @@ async def get_invite_link(
     return {"messaging_product": "whatsapp", "invite_link": link}
 
 
-@router.post("/{version}/{group_id}/invite_link", openapi_extra=body_doc(_SCHEMA))
+@router.post("/{version:graph_version}/{group_id}/invite_link", openapi_extra=body_doc(_SCHEMA))
 async def reset_invite_link(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
 ) -> dict[str, Any]:
@@ -38,7 +38,7 @@ async def reset_invite_link(
     return {"messaging_product": "whatsapp", "invite_link": link}
 
 
-@router.delete("/{version}/{group_id}/invite_link", openapi_extra=body_doc(_SCHEMA))
+@router.delete("/{version:graph_version}/{group_id}/invite_link", openapi_extra=body_doc(_SCHEMA))
 async def delete_invite_link(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
 ) -> dict[str, Any]:

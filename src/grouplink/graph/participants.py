@@ -27,7 +27,7 @@ _SCHEMA = {
 }
 
 
-@router.delete("/{version}/{group_id}/participants", openapi_extra=body_doc(_SCHEMA))
+@router.delete("/{version:graph_version}/{group_id}/participants", openapi_extra=body_doc(_SCHEMA))
 async def remove_participants(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
 ) -> dict[str, Any]:
@@ -38,7 +38,7 @@ async def remove_participants(
     return {"messaging_product": "whatsapp", "request_id": request_id}
 
 
-@router.post("/{version}/{group_id}/participants", openapi_extra=body_doc(_SCHEMA))
+@router.post("/{version:graph_version}/{group_id}/participants", openapi_extra=body_doc(_SCHEMA))
 async def add_participants(business_id: BusinessId, group_id: str) -> dict[str, Any]:
     """Not possible, as on Meta: people join through the invite link."""
     raise InvalidParameter(

@@ -36,7 +36,10 @@ _REDELIVER_SCHEMA = {
 }
 
 
-@router.post("/{version}/{business_id}/subscriptions", openapi_extra=body_doc(_SUBSCRIBE_SCHEMA))
+@router.post(
+    "/{version:graph_version}/{business_id}/subscriptions",
+    openapi_extra=body_doc(_SUBSCRIBE_SCHEMA),
+)
 async def subscribe(
     request: Request,
     core: CoreDep,
@@ -64,7 +67,7 @@ async def subscribe(
     return {"success": True}
 
 
-@router.get("/{version}/{business_id}/subscriptions")
+@router.get("/{version:graph_version}/{business_id}/subscriptions")
 async def list_subscriptions(core: CoreDep, caller: BusinessId, business_id: str) -> dict[str, Any]:
     """The business's subscriptions in Meta's shape."""
     subscriptions.check_business(caller, business_id)
@@ -81,7 +84,7 @@ async def list_subscriptions(core: CoreDep, caller: BusinessId, business_id: str
     }
 
 
-@router.delete("/{version}/{business_id}/subscriptions")
+@router.delete("/{version:graph_version}/{business_id}/subscriptions")
 async def unsubscribe(
     core: CoreDep,
     caller: BusinessId,
@@ -106,7 +109,7 @@ async def unsubscribe(
     return {"success": True}
 
 
-@router.get("/{version}/{business_id}/webhook_deliveries")
+@router.get("/{version:graph_version}/{business_id}/webhook_deliveries")
 async def list_deliveries(
     core: CoreDep,
     caller: BusinessId,
@@ -120,7 +123,7 @@ async def list_deliveries(
 
 
 @router.post(
-    "/{version}/{business_id}/webhook_deliveries/redeliver",
+    "/{version:graph_version}/{business_id}/webhook_deliveries/redeliver",
     openapi_extra=body_doc(_REDELIVER_SCHEMA),
 )
 async def redeliver(

@@ -21,12 +21,12 @@ from grouplink.domain.errors import (
     LinkDead,
 )
 from grouplink.domain.groups import JoinApprovalMode
+from grouplink.paths import LINK_PAGE
 from grouplink.services import joins, link_preview
 from grouplink.services.link_preview import LinkPreview, LinkStatus, Standing
 from grouplink.web import format
 from grouplink.web.context import Visitor, VisitorDep, Web, WebDep, check_form, chrome
 from grouplink.web.navigation import link_path, see_other
-from grouplink.web.paths import LINK_PAGE
 from grouplink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
