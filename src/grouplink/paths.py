@@ -23,13 +23,15 @@ def is_page_path(path: str) -> bool:
     return bool(segment) and "/" not in segment and segment not in API_ROOTS
 
 
-class _SegmentOtherThan(Convertor[str]):
-    """One path segment that is none of ``roots``: a route whose first segment is a
-    variable then shadows none of the routes under those roots, wherever it is tried."""
+# Every fixed first segment: the pages', the sandbox's and the operational roots.
+ROOTS = frozenset({p.strip("/") for p in PAGE_PREFIXES}) | API_ROOTS | {"sandbox"}
 
-    def __init__(self, roots: frozenset[str]) -> None:
-        taken = "|".join(re.escape(root) for root in sorted(roots))
-        self.regex = f"(?!(?:{taken})(?:/|$))[^/]+"
+
+class _NotARoot(Convertor[str]):
+    """One path segment that is none of :data:`ROOTS`: a route that starts with one
+    shadows no route under those roots, wherever it stands in the list."""
+
+    regex = "(?!(?:" + "|".join(re.escape(root) for root in sorted(ROOTS)) + ")(?:/|$))[^/]+"
 
     def convert(self, value: str) -> str:
         return value
@@ -38,11 +40,8 @@ class _SegmentOtherThan(Convertor[str]):
         return value
 
 
-# Every fixed first segment: the pages', the sandbox's and the operational roots.
-ROOTS = frozenset({p.strip("/") for p in PAGE_PREFIXES}) | API_ROOTS | {"sandbox"}
-
 # The link page /{CODE} and the Graph API's version (``v23.0``) are tried before the
 # routes under fixed roots (the hot paths first: FastAPI tries routes in order).
-register_url_convertor("link_segment", _SegmentOtherThan(ROOTS))
-register_url_convertor("graph_version", _SegmentOtherThan(ROOTS))
+register_url_convertor("link_segment", _NotARoot())
+register_url_convertor("graph_version", _NotARoot())
 LINK_PAGE = "/{code:link_segment}"

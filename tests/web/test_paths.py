@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from starlette.routing import compile_path
 
-from grouplink.paths import is_page_path
+from grouplink.paths import LINK_PAGE, is_page_path
 
 
 @pytest.mark.parametrize(
@@ -43,3 +44,27 @@ def test_pages(path: str) -> None:
 )
 def test_api(path: str) -> None:
     assert not is_page_path(path)
+
+
+@pytest.mark.parametrize(
+    ("path", "graph"),
+    [
+        ("/v23.0/AbCdEfGhIjKlMnOpQrStUvWx", True),
+        ("/vX/group", True),  # the route answers it, with error 100
+        ("/static/favicon.svg", False),
+        ("/console/groups", False),
+        ("/signin/code", False),
+        ("/pictures/AbCdEfGhIjKlMnOpQrStUv", False),
+        ("/sandbox/invites", False),
+        ("/docs/assets", False),
+    ],
+)
+def test_graph_routes_tried_first_shadow_no_fixed_root(path: str, graph: bool) -> None:
+    regex, _, _ = compile_path("/{version:graph_version}/{group_id}")
+    assert bool(regex.match(path)) is graph
+
+
+@pytest.mark.parametrize("segment", ["signin", "signout", "console", "healthz", "docs"])
+def test_the_link_page_tried_first_shadows_no_root(segment: str) -> None:
+    regex, _, _ = compile_path(LINK_PAGE)
+    assert regex.match("/AbCdEfGhIjKlMnOpQrStUv") and not regex.match(f"/{segment}")
