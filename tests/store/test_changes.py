@@ -137,6 +137,29 @@ def test_an_entry_is_read_again_after_the_seconds_even_with_no_change_seen() -> 
     assert cache.get("code") is None
 
 
+def test_entries_kept_together_are_not_all_read_again_together() -> None:
+    now = [0.0]
+    cache = ReadCache(
+        Changes(None), seconds=10, max_entries=1000, max_weight=0, clock=lambda: now[0]
+    )
+    for n in range(200):  # as a worker fills its cache right after it starts
+        cache.keep(n, "row", TOKENS, cache.reading())
+
+    def alive() -> int:  # an entry once gone stays gone
+        return sum(cache.get(n) is not None for n in range(200))
+
+    now[0] = 4.99
+    assert alive() == 200  # none before half the seconds
+    left = []
+    for moment in (6.0, 7.0, 8.0, 9.0):
+        now[0] = moment
+        left.append(alive())
+    # Spread over the second half: each step sees some go and some stay.
+    assert 200 > left[0] > left[1] > left[2] > left[3] > 0, left
+    now[0] = 10.0
+    assert alive() == 0  # and none outlives the seconds
+
+
 def test_zero_seconds_keeps_nothing() -> None:
     cache = _cache(Changes(None), seconds=0)
     cache.keep("code", "row", TOKENS, cache.reading())

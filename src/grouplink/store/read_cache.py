@@ -2,9 +2,12 @@
 
 An entry holds the slot of :mod:`grouplink.store.changes` that covers its rows
 and that slot's version when it was read; a lookup hands it out only while the
-version is unchanged and the entry is younger than ``seconds``. Every process of
-one machine sees a change the moment its transaction ends; ``seconds`` bounds
-how long a process on *another* machine may answer from what it read before.
+version is unchanged and the entry is younger than its lifetime, drawn between
+half of ``seconds`` and ``seconds``. Every process of one machine sees a change
+the moment its transaction ends; ``seconds`` bounds how long a process on
+*another* machine may answer from what it read before. (The lifetimes differ so
+that entries kept in one burst, as after a start, are not all read again in the
+next: that wave of reads, all at once, stalled every request behind it.)
 
 The reader's protocol (:meth:`ReadCache.reading`): take the sequence number
 before the query; after it, keep the rows only if their slot has not changed
@@ -14,6 +17,7 @@ of cached with a version they do not have.
 
 from __future__ import annotations
 
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -38,10 +42,17 @@ class ReadCache(Generic[V]):
     """A bounded LRU map from a key to rows, checked against the change counters."""
 
     def __init__(
-        self, changes: Changes, *, seconds: float, max_entries: int, max_weight: int
+        self,
+        changes: Changes,
+        *,
+        seconds: float,
+        max_entries: int,
+        max_weight: int,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._changes = changes
         self._seconds = seconds
+        self._clock = clock
         self._max_entries = max_entries
         self._max_weight = max_weight  # e.g. bytes of pictures, in all entries together
         self._weight = 0
@@ -55,7 +66,7 @@ class ReadCache(Generic[V]):
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if self._changes.version(entry.slot) != entry.version or time.monotonic() >= entry.expires:
+        if self._changes.version(entry.slot) != entry.version or self._clock() >= entry.expires:
             self._drop(key)
             return None
         self._entries.move_to_end(key)
@@ -74,7 +85,8 @@ class ReadCache(Generic[V]):
             return  # changed while (or after) it was read: this value may be the old one
         if key in self._entries:
             self._drop(key)
-        self._entries[key] = _Entry(value, slot, version, time.monotonic() + self._seconds, weight)
+        lifetime = self._seconds * (1 - random.random() / 2)
+        self._entries[key] = _Entry(value, slot, version, self._clock() + lifetime, weight)
         self._weight += weight
         while len(self._entries) > self._max_entries or self._weight > self._max_weight:
             self._drop(next(iter(self._entries)))
