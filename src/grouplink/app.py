@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -43,6 +44,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.dispatcher == "inline":
             dispatcher = Dispatcher(core, settings.dispatch_settings())
             running = asyncio.create_task(dispatcher.run())
+        # Everything loaded so far (the libraries, the app, its routes) lives as long as
+        # the process: out of the collector's sight, a full collection no longer walks
+        # those hundreds of thousands of objects, which stalled every request for 30 to
+        # 140 ms at a time under load.
+        gc.freeze()
         yield
         if dispatcher is not None:
             dispatcher.stop()
