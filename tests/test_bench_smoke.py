@@ -64,8 +64,10 @@ def test_webhook_benchmark_smoke() -> None:
         assert float(row[1].replace(",", "")) > 0  # events per second
 
 
-def _serving(tmp_path: Path, backends: str, env: dict[str, str]) -> list[dict[str, object]]:
-    """A seconds-long run of the request benchmark; its JSON figures."""
+def _serving(
+    tmp_path: Path, backends: str, env: dict[str, str], scales: str = "100"
+) -> tuple[list[dict[str, object]], str]:
+    """A seconds-long run of the request benchmark; its JSON figures and what it printed."""
     figures = tmp_path / "figures.json"
     result = subprocess.run(
         [
@@ -75,7 +77,7 @@ def _serving(tmp_path: Path, backends: str, env: dict[str, str]) -> list[dict[st
             "--backends",
             backends,
             "--scales",
-            "100",
+            scales,
             "--duration",
             "1",
             "--warmup",
@@ -114,7 +116,7 @@ def _serving(tmp_path: Path, backends: str, env: dict[str, str]) -> list[dict[st
             assert measured["requests"] > 0, key
             assert measured["errors"] == 0, f"{key}: {measured['errors']} requests failed"
         assert block["memory_mb"], "no worker memory read"
-    return blocks
+    return blocks, result.stdout
 
 
 def _require_wrk() -> None:
@@ -126,8 +128,10 @@ def _require_wrk() -> None:
 
 def test_request_benchmark_smoke_sqlite(tmp_path: Path) -> None:
     _require_wrk()
-    blocks = _serving(tmp_path, "sqlite", dict(os.environ))
-    assert [(b["backend"], b["groups"]) for b in blocks] == [("sqlite", 100)]
+    # Two sizes: their servers run side by side, each call measured on both in turn.
+    blocks, printed = _serving(tmp_path, "sqlite", dict(os.environ), scales="200,100")
+    assert [(b["backend"], b["groups"]) for b in blocks] == [("sqlite", 100), ("sqlite", 200)]
+    assert "SQLite: 200 groups against 100" in printed, printed
 
 
 def test_request_benchmark_smoke_postgresql(tmp_path: Path) -> None:
@@ -140,7 +144,7 @@ def test_request_benchmark_smoke_postgresql(tmp_path: Path) -> None:
     if "GROUPLINK_TEST_POSTGRES_URL" in os.environ:
         env["GROUPLINK_BENCH_POSTGRES_URL"] = os.environ["GROUPLINK_TEST_POSTGRES_URL"]
     try:
-        blocks = _serving(tmp_path, "postgresql", env)
+        blocks, _ = _serving(tmp_path, "postgresql", env)
     finally:
         drop_postgres_database(f"{prefix}_100")
     assert [(b["backend"], b["groups"]) for b in blocks] == [("postgresql", 100)]

@@ -3,10 +3,11 @@
     python -m bench.serving                    # SQLite and PostgreSQL, 1,000 and 1,000,000 groups
     python -m bench.serving --backends sqlite --scales 100 --duration 1 --warmup 0 --no-prism
 
-For each backend and size it loads a database (bench/load.py), starts a real
-`grouplink serve` with several workers, and drives it with wrk from another
-process: first the ceiling (GET /healthz, the same server stack touching no
-database), then each call, then Prism mocking Meta's spec on the invite-link
+For each backend and size it loads a database (bench/load.py) and starts a real
+`grouplink serve` with several workers; the servers of one backend's sizes run
+side by side. wrk, from another process, drives each call on one size right
+after the other: first the ceiling (GET /healthz, the same server stack touching
+no database), then each call, then Prism mocking Meta's spec on the invite-link
 reset. Every figure is printed with its ratio to the ceiling and to Prism
 measured in the same block, then the change with data size, each worker's peak
 memory, and the targets of issue 5. SQLite's largest size is capped at
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from bench.databases import BACKENDS
 from bench.serving import prism, wrk
-from bench.serving.block import Options, measure_block
+from bench.serving.block import Options, measure_backend
 from bench.serving.report import (
     Block,
     block_table,
@@ -79,16 +80,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def sizes(args: argparse.Namespace) -> list[tuple[str, int]]:
+def sizes(args: argparse.Namespace) -> dict[str, list[int]]:
+    """The numbers of groups to measure, per backend, smallest first."""
     scales = [int(s) for s in args.scales.split(",")]
-    found: list[tuple[str, int]] = []
+    found: dict[str, list[int]] = {}
     for backend in args.backends.split(","):
         if backend not in BACKENDS:
             raise SystemExit(f"unknown backend {backend!r}; use {', '.join(BACKENDS)}")
-        for scale in scales:
-            groups = min(scale, args.sqlite_max_groups) if backend == "sqlite" else scale
-            if (backend, groups) not in found:
-                found.append((backend, groups))
+        capped = {min(s, args.sqlite_max_groups) if backend == "sqlite" else s for s in scales}
+        found[backend] = sorted(capped)
     return found
 
 
@@ -129,9 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Prism: {peer_note}", flush=True)
     blocks: list[Block] = []
     try:
-        for backend, groups in sizes(args):
-            print(f"\n{backend}, {groups:,} groups", flush=True)
-            blocks.append(measure_block(options, backend, groups, peer))
+        for backend, groups in sizes(args).items():
+            blocks += measure_backend(options, backend, groups, peer)
     finally:
         if peer is not None:
             peer.stop()

@@ -1,5 +1,5 @@
-"""One block of the benchmark: one backend at one size, from loading the database
-to stopping the server, every call measured in turn."""
+"""The benchmark's blocks (one backend at one size): loading each database, starting
+its server, every call measured on each size in turn, stopping the servers."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class Options:
     connections: int = 64
     threads: int = 2
     workers: int = 2
-    targets: int = 1000  # groups each call spreads over
+    targets: int = 1000  # groups each call spreads over (fewer if the smallest size lacks them)
     approval_rate: int = 3000  # join requests made ready per second of approving
     only: list[str] = field(default_factory=list)  # keys of the calls to make; empty: all
     server_env: dict[str, str] = field(default_factory=dict)
@@ -56,58 +56,103 @@ class Options:
         return [calls.CEILING, *[c for c in picked if c is not calls.CEILING]]
 
 
-def measure_block(options: Options, backend: str, groups: int, peer: prism.Prism | None) -> Block:
+@dataclass(slots=True)
+class _Size:
+    """One size of one backend, loaded, with its targets picked and its server."""
+
+    block: Block
+    database: BenchDatabase
+    picked: targets.Targets
+    server: Server
+    db_pids: Callable[[], list[int]]
+
+
+def measure_backend(
+    options: Options, backend: str, sizes: list[int], peer: prism.Prism | None
+) -> list[Block]:
+    """Every size of one backend, each on its own server, all serving at once.
+
+    Each call is measured on one size right after the other (first the smaller,
+    then the larger; the next call the other way round), so the change with data
+    size compares seconds-apart measurements, not blocks minutes apart on a
+    machine whose other load changes meanwhile. The ceiling is measured first and
+    again last, and the better of the two counts: ratios to it are not flattered
+    by a slow moment.
+    """
+    spread = targets.Spread.fitting([Shape(groups) for groups in sizes], options.targets)
+    prepared = [_prepare(options, backend, groups, spread) for groups in sizes]
+    try:
+        for size in prepared:
+            size.server.wait_ready()
+        for n, call in enumerate(options.chosen()):
+            for size in prepared if n % 2 == 0 else reversed(prepared):
+                _measure_call(options, size, call)
+        for size in reversed(prepared):  # the ceiling again, the other way round
+            _measure_call(options, size, calls.CEILING)
+        for size in prepared:
+            size.block.memory_mb = size.server.peak_memory_mb()
+    except BaseException:
+        for size in prepared:
+            print(size.server.log_tail(), file=sys.stderr)
+        raise
+    finally:
+        for size in prepared:
+            size.server.stop()
+    for size in prepared:
+        if peer is not None:
+            measure_prism(options, size.block, peer, calls.reset_lines(size.picked))
+        if not options.keep:
+            asyncio.run(size.database.drop())
+    return [size.block for size in prepared]
+
+
+def _prepare(options: Options, backend: str, groups: int, spread: targets.Spread) -> _Size:
+    print(f"\n{backend}, {groups:,} groups", flush=True)
     database = BenchDatabase.for_groups(backend, groups, options.workdir)
     shape = Shape(groups)
     loaded = asyncio.run(load(database, shape, reuse=options.reuse))
-    chosen = options.chosen()
-    approvals = options.approval_rate if any(c.key == "approve" for c in chosen) else 0
+    approvals = options.approval_rate if any(c.key == "approve" for c in options.chosen()) else 0
     picked = asyncio.run(
         targets.pick(
             database,
             shape,
             loaded.business_id,
-            options.targets,
+            spread,
             approvals * options.duration,
             approvals * options.warmup,
         )
     )
-    block = Block(backend, groups, loaded.seconds)
-    server = Server(database.url, options.workdir, options.workers, options.server_env)
+    workdir = options.workdir / f"{backend}-{groups}"  # each size its own call files
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = Server(database.url, workdir, options.workers, options.server_env)
     db_pids: Callable[[], list[int]] = (
         (lambda: postgres_backends(database.name)) if backend == "postgresql" else list
     )
-    try:
-        server.wait_ready()
-        for call in chosen:
-            token = picked.token if call.authorized else "-"
-            if options.warmup:
-                lines = (call.warmup_lines or call.lines)(picked)
-                warm = calls.write(options.workdir / f"{call.key}.warmup.calls", lines)
-                wrk.run(server.base_url, warm, options.warming, token, wa_prefix())
-            path = calls.write(options.workdir / f"{call.key}.calls", call.lines(picked))
-            block.results[call.key] = timed(
-                partial(wrk.run, server.base_url, path, options.measured, token, wa_prefix()),
-                server.worker_pids,
-                db_pids,
-            )
-            _say(call.label, block.results[call.key])
-        block.memory_mb = server.peak_memory_mb()
-    except BaseException:
-        print(server.log_tail(), file=sys.stderr)
-        raise
-    finally:
-        server.stop()
-    if peer is not None:
-        measure_prism(options, block, peer, calls.reset_lines(picked))
-    if not options.keep:
-        asyncio.run(database.drop())
-    return block
+    return _Size(Block(backend, groups, loaded.seconds), database, picked, server, db_pids)
+
+
+def _measure_call(options: Options, size: _Size, call: calls.Call) -> None:
+    workdir, server, picked = size.server.log_path.parent, size.server, size.picked
+    token = picked.token if call.authorized else "-"
+    if options.warmup:
+        lines = (call.warmup_lines or call.lines)(picked)
+        warm = calls.write(workdir / f"{call.key}.warmup.calls", lines)
+        wrk.run(server.base_url, warm, options.warming, token, wa_prefix())
+    path = calls.write(workdir / f"{call.key}.calls", call.lines(picked))
+    result = timed(
+        partial(wrk.run, server.base_url, path, options.measured, token, wa_prefix()),
+        server.worker_pids,
+        size.db_pids,
+    )
+    earlier = size.block.results.get(call.key)
+    if earlier is None or result.rate > earlier.rate:  # the ceiling: the better of its two
+        size.block.results[call.key] = result
+    _say(f"{call.label} [{size.block.groups:,}]", result)
 
 
 def measure_prism(options: Options, block: Block, peer: prism.Prism, lines: list[str]) -> None:
     """Prism on the same calls; if it fails, its column says n/a and the run goes on."""
-    path = calls.write(options.workdir / "prism.calls", lines)
+    path = calls.write(options.workdir / f"prism-{block.backend}-{block.groups}.calls", lines)
     try:
         if options.warmup:
             wrk.run(peer.base_url, path, options.warming, prism.TOKEN)
@@ -142,4 +187,4 @@ def timed(
 
 
 def _say(label: str, result: Result) -> None:
-    print(f"  {label:<40} {result.rate:>8,.0f} req/s", flush=True)
+    print(f"  {label:<50} {result.rate:>8,.0f} req/s", flush=True)

@@ -53,23 +53,41 @@ class Targets:
     warmup_approvals: list[Pending]
 
 
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """How many groups each call spreads over: the same at every size compared, so
+    that a larger database is not also a larger set of groups to keep in the cache."""
+
+    per_call: int  # groups read, reset, joined: each call its own
+    asking: int  # approval-required groups whose requests are approved
+
+    @classmethod
+    def fitting(cls, shapes: Sequence[Shape], wanted: int) -> Spread:
+        """``wanted`` groups a call, or as many as the smallest database has room for."""
+        smallest = min(shapes, key=lambda shape: shape.groups)
+        auto = smallest.groups - smallest.groups // smallest.approval_every
+        per_call = min(wanted, auto // 3)
+        return cls(per_call, min(per_call, smallest.groups // smallest.approval_every))
+
+
 async def pick(
     database: BenchDatabase,
     shape: Shape,
     business_id: str,
-    per_call: int,
+    spread: Spread,
     approvals: int,
     warmup_approvals: int,
     seed: int = 7,
 ) -> Targets:
     rng = random.Random(seed)
+    per_call = spread.per_call
     auto = [
         pk for pk in _sample(rng, shape.groups, 4 * per_call) if not shape.requires_approval(pk)
     ]
-    per_call = min(per_call, len(auto) // 3)
+    if len(auto) < 3 * per_call:
+        raise ValueError(f"{shape.groups:,} groups have no room for {per_call:,} per call")
     asking_pks = rng.sample(
-        range(shape.approval_every, shape.groups + 1, shape.approval_every),
-        min(per_call, shape.groups // shape.approval_every),
+        range(shape.approval_every, shape.groups + 1, shape.approval_every), spread.asking
     )
     db = database.open()
     try:
