@@ -66,29 +66,32 @@ class _Size:
     server: Server
     db_pids: Callable[[], list[int]]
 
+    def runs_done(self, call: calls.Call) -> int:
+        return int(call.key in self.block.results)
+
 
 def measure_backend(
     options: Options, backend: str, sizes: list[int], peer: prism.Prism | None
 ) -> list[Block]:
     """Every size of one backend, each on its own server, all serving at once.
 
-    Each call is measured on one size right after the other (first the smaller,
-    then the larger; the next call the other way round), so the change with data
-    size compares seconds-apart measurements, not blocks minutes apart on a
-    machine whose other load changes meanwhile. The ceiling is measured first and
-    again last, and the better of the two counts: ratios to it are not flattered
-    by a slow moment.
+    With two sizes, each call runs four times, half of ``duration`` each: on the
+    smaller, the larger, the larger, the smaller. Each size is measured once right
+    after itself and once right after the other, and each figure is its two runs
+    together, so the change with data size compares measurements seconds apart and
+    in the same positions, not blocks minutes apart on a machine whose other load
+    changes meanwhile. (With more sizes, the same there and back.)
     """
     spread = targets.Spread.fitting([Shape(groups) for groups in sizes], options.targets)
-    prepared = [_prepare(options, backend, groups, spread) for groups in sizes]
+    runs = 2 if len(sizes) > 1 else 1
+    prepared = [_prepare(options, backend, groups, spread, runs) for groups in sizes]
     try:
         for size in prepared:
             size.server.wait_ready()
-        for n, call in enumerate(options.chosen()):
-            for size in prepared if n % 2 == 0 else reversed(prepared):
-                _measure_call(options, size, call)
-        for size in reversed(prepared):  # the ceiling again, the other way round
-            _measure_call(options, size, calls.CEILING)
+        for call in options.chosen():
+            order = [*prepared, *reversed(prepared)] if runs == 2 else prepared
+            for size in order:
+                _measure_call(options, size, call, run=size.runs_done(call), runs=runs)
         for size in prepared:
             size.block.memory_mb = size.server.peak_memory_mb()
     except BaseException:
@@ -106,7 +109,9 @@ def measure_backend(
     return [size.block for size in prepared]
 
 
-def _prepare(options: Options, backend: str, groups: int, spread: targets.Spread) -> _Size:
+def _prepare(
+    options: Options, backend: str, groups: int, spread: targets.Spread, runs: int
+) -> _Size:
     print(f"\n{backend}, {groups:,} groups", flush=True)
     database = BenchDatabase.for_groups(backend, groups, options.workdir)
     shape = Shape(groups)
@@ -119,7 +124,7 @@ def _prepare(options: Options, backend: str, groups: int, spread: targets.Spread
             loaded.business_id,
             spread,
             approvals * options.duration,
-            approvals * options.warmup,
+            approvals * options.warmup * runs,
         )
     )
     workdir = options.workdir / f"{backend}-{groups}"  # each size its own call files
@@ -131,22 +136,27 @@ def _prepare(options: Options, backend: str, groups: int, spread: targets.Spread
     return _Size(Block(backend, groups, loaded.seconds), database, picked, server, db_pids)
 
 
-def _measure_call(options: Options, size: _Size, call: calls.Call) -> None:
+def _measure_call(options: Options, size: _Size, call: calls.Call, run: int, runs: int) -> None:
+    """Run ``run`` of ``runs`` of ``call`` on ``size``, each ``duration / runs`` seconds."""
     workdir, server, picked = size.server.log_path.parent, size.server, size.picked
+
+    def share(lines: list[str]) -> list[str]:
+        return lines[run::runs] if call.once else lines
+
     token = picked.token if call.authorized else "-"
     if options.warmup:
-        lines = (call.warmup_lines or call.lines)(picked)
+        lines = share((call.warmup_lines or call.lines)(picked))
         warm = calls.write(workdir / f"{call.key}.warmup.calls", lines)
         wrk.run(server.base_url, warm, options.warming, token, wa_prefix())
-    path = calls.write(workdir / f"{call.key}.calls", call.lines(picked))
+    path = calls.write(workdir / f"{call.key}.calls", share(call.lines(picked)))
+    measured = wrk.Load(options.connections, options.threads, options.duration / runs)
     result = timed(
-        partial(wrk.run, server.base_url, path, options.measured, token, wa_prefix()),
+        partial(wrk.run, server.base_url, path, measured, token, wa_prefix()),
         server.worker_pids,
         size.db_pids,
     )
     earlier = size.block.results.get(call.key)
-    if earlier is None or result.rate > earlier.rate:  # the ceiling: the better of its two
-        size.block.results[call.key] = result
+    size.block.results[call.key] = result if earlier is None else earlier.joined(result)
     _say(f"{call.label} [{size.block.groups:,}]", result)
 
 

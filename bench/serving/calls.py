@@ -26,6 +26,11 @@ class Call:
     lines: Callable[[Targets], list[str]]
     warmup_lines: Callable[[Targets], list[str]] | None = None  # when a line works only once
 
+    @property
+    def once(self) -> bool:
+        """Each line works only once (an approval): runs of the call share them out."""
+        return self.warmup_lines is not None
+
 
 def _approve(pending_id: str) -> str:
     body = {"messaging_product": "whatsapp", "join_requests": [pending_id]}

@@ -26,6 +26,20 @@ class Result:
     def rate(self) -> float:
         return self.measure.rate
 
+    def joined(self, other: Result) -> Result:
+        """Two runs of one call as one: their requests over their seconds, the mean
+        median latency and the worse p99, their CPU time together."""
+        one, two = self.measure, other.measure
+        measure = Measure(
+            one.requests + two.requests,
+            one.seconds + two.seconds,
+            (one.p50_ms + two.p50_ms) / 2,
+            max(one.p99_ms, two.p99_ms),
+            one.errors + two.errors,
+        )
+        db = None if self.db_cpu_s is None else self.db_cpu_s + (other.db_cpu_s or 0.0)
+        return Result(measure, self.server_cpu_s + other.server_cpu_s, db)
+
     @property
     def server_ms(self) -> float:
         return 1000 * self.server_cpu_s / max(self.measure.requests, 1)
