@@ -60,6 +60,13 @@ def test_the_link_page_is_not_in_the_api_description(server: Server) -> None:
     assert not [p for p in paths if p.startswith(("/{code}", "/signin", "/signout", "/pictures"))]
 
 
+def test_the_api_docs_list_the_groups_first_and_every_section_in_order(server: Server) -> None:
+    described = httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()
+    declared = [tag["name"] for tag in described["tags"]]
+    used = {t for path in described["paths"].values() for op in path.values() for t in op["tags"]}
+    assert declared[:2] == ["Groups", "Invite links"] and set(declared) == used
+
+
 def test_the_api_docs_work_without_internet(server: Server) -> None:
     """/docs and /redoc load their scripts from this server: no CDN, so they work offline."""
     for path, marker in (("/docs", "swagger-ui"), ("/redoc", "redoc")):
