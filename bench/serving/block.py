@@ -43,9 +43,9 @@ class Options:
     reuse: bool = False
     keep: bool = False
 
-    @property
-    def measured(self) -> wrk.Load:
-        return wrk.Load(self.connections, self.threads, self.duration)
+    def measured(self, runs: int = 1) -> wrk.Load:
+        """One of ``runs`` measured runs that share ``duration`` between them."""
+        return wrk.Load(self.connections, self.threads, self.duration / runs)
 
     @property
     def warming(self) -> wrk.Load:
@@ -149,9 +149,8 @@ def _measure_call(options: Options, size: _Size, call: calls.Call, run: int, run
         warm = calls.write(workdir / f"{call.key}.warmup.calls", lines)
         wrk.run(server.base_url, warm, options.warming, token, wa_prefix())
     path = calls.write(workdir / f"{call.key}.calls", share(call.lines(picked)))
-    measured = wrk.Load(options.connections, options.threads, options.duration / runs)
     result = timed(
-        partial(wrk.run, server.base_url, path, measured, token, wa_prefix()),
+        partial(wrk.run, server.base_url, path, options.measured(runs), token, wa_prefix()),
         server.worker_pids,
         size.db_pids,
     )
@@ -167,7 +166,7 @@ def measure_prism(options: Options, block: Block, peer: prism.Prism, lines: list
         if options.warmup:
             wrk.run(peer.base_url, path, options.warming, prism.TOKEN)
         block.results[PRISM] = timed(
-            partial(wrk.run, peer.base_url, path, options.measured, prism.TOKEN),
+            partial(wrk.run, peer.base_url, path, options.measured(), prism.TOKEN),
             peer.pids,
             list,
         )
