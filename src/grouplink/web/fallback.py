@@ -1,6 +1,6 @@
-"""The web door's prefixes are its own: anything under them that no page answers
-is a 404 page here, never a match for the Graph catch-all ``/{version}/{group_id}``
-(whose first segment is never a page prefix: see :mod:`grouplink.paths`)."""
+"""The web door's prefixes are its own: anything under them that no page answers,
+by its path or by its method, is a 404 page here. (No Graph route matches under
+them: the Graph's first segment is never a page prefix, see :mod:`grouplink.paths`.)"""
 
 from __future__ import annotations
 
