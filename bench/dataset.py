@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from grouplink.domain.groups import JoinApprovalMode, LinkManagers
-from grouplink.domain.ids import BASE62, INVITE_CODE_LENGTH
+from grouplink.domain.ids import BASE62, INVITE_CODE_LENGTH, LINK_ID_LENGTH
 from grouplink.domain.links import LinkEnd, LinkState
 from grouplink.domain.people import bsuid, country_of
 
@@ -161,9 +161,10 @@ class Rows:
                     chunk.append(
                         (
                             (group_pk - 1) * per + n + 1,
+                            random_text(rng, LINK_ID_LENGTH),
                             group_pk,
                             random_text(rng, INVITE_CODE_LENGTH),
-                            True,
+                            working,  # only the working primary is the primary
                             (LinkState.ACTIVE if working else LinkState.REVOKED).value,
                             LOADER,
                             now,
@@ -238,6 +239,7 @@ def tables(rows: Rows) -> list[Table]:
             "invite_links",
             (
                 "pk",
+                "id",
                 "group_pk",
                 "code",
                 "is_primary",

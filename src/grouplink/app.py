@@ -12,11 +12,20 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from grouplink import __version__
-from grouplink.graph import groups, join_requests, links, participants, sandbox, subscriptions
+from grouplink.graph import (
+    groups,
+    invite_links,
+    join_requests,
+    links,
+    participants,
+    sandbox,
+    subscriptions,
+)
 from grouplink.graph.openapi import install_openapi
 from grouplink.http import RequestContext, install_error_handlers
 from grouplink.logs import configure_logging
 from grouplink.services.core import build_core
+from grouplink.services.rotation import Rotator
 from grouplink.settings import Settings
 from grouplink.store.migrate import migrate
 from grouplink.web import console, fallback, link_page, pictures, signin
@@ -40,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await migrate(core.db)
         await core.load_secret()
+        rotator = Rotator(core)
+        rotating = asyncio.create_task(rotator.run())
         dispatcher = None
         if settings.dispatcher == "inline":
             dispatcher = Dispatcher(core, settings.dispatch_settings())
@@ -53,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if dispatcher is not None:
             dispatcher.stop()
             await running
+        rotator.stop()
+        await rotating
         await core.db.dispose()
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN; these serve them.
@@ -83,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         links.router,
         join_requests.router,
+        invite_links.router,
         participants.router,
         subscriptions.router,
         groups.router,  # last of the Graph: /{version}/{group_id} would take the others

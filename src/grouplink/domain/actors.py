@@ -9,8 +9,8 @@ from dataclasses import dataclass
 class Actor:
     """Who does something, and through which door (for the audit log)."""
 
-    label: str  # "business:<id>", "person:<wa_id>", "cli"
-    door: str  # "graph", "sandbox", "web", "cli"
+    label: str  # "business:<id>", "person:<wa_id>", "cli", "system"
+    door: str  # "graph", "sandbox", "web", "cli", "system"
     wa_id: str | None = None  # set when a person acts: their role in the group decides
 
     @classmethod
@@ -20,3 +20,8 @@ class Actor:
     @classmethod
     def person(cls, wa_id: str, door: str) -> Actor:
         return cls(f"person:{wa_id}", door, wa_id)
+
+    @classmethod
+    def system(cls) -> Actor:
+        """The server itself, on its own schedule (rotating links)."""
+        return cls("system", "system")

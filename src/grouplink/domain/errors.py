@@ -131,17 +131,35 @@ class NumberNotEligible(DomainError):
 
 
 class LinkDead(InvalidParameter):
-    """The invite link was reset, deleted, expired, used up, or never existed.
+    """The invite link refuses this person: unknown, revoked, expired, used up, paused,
+    not meant for them, or its group cannot be joined.
 
-    ``reason`` is for the group's own admins and logs; a person opening the link
-    only ever learns that it does not work (unknown and dead codes look alike).
+    ``details`` is the reason's one word (``expired``, ``used_up``, ``paused``,
+    ``revoked``, ``not_allowed``...), as the sandbox answers it; ``end`` says how a
+    revoked link ended (reset, deleted...), which the link page puts into words.
     """
 
     title = "Invite link is not valid"
 
-    def __init__(self, reason: str = "unknown") -> None:
-        super().__init__("This invite link was reset or no longer works")
+    def __init__(self, reason: str = "unknown", end: str | None = None) -> None:
+        super().__init__(reason)
         self.reason = reason
+        self.end = end
+
+    @property
+    def message(self) -> str:
+        return f"(#{self.code}) {self.title}: {_REFUSAL_WORDS.get(self.reason, self.reason)}"
+
+
+_REFUSAL_WORDS = {
+    "unknown": "no invite link has this code",
+    "revoked": "this invite link was revoked or reset",
+    "expired": "this invite link has expired",
+    "used_up": "this invite link has reached its member limit",
+    "paused": "joining through this invite link is paused",
+    "not_allowed": "this invite link is meant for other people",
+    "group_unavailable": "this group cannot be joined right now",
+}
 
 
 class CallbackVerificationFailed(InvalidParameter):

@@ -36,6 +36,15 @@ def person(user_id: str, wa_id: str, **extra: str) -> Json:
     return {"user_id": user_id, "wa_id": wa_id, **extra}
 
 
+def arrival(user_id: str, wa_id: str, invite_link_id: str | None, approved: bool) -> Json:
+    """An ``added_participants`` item: after an approval Meta also echoes the person as
+    ``input``; grouplink adds the link they came through (absent where none)."""
+    item = person(user_id, wa_id, **({"input": wa_id} if approved else {}))
+    if invite_link_id is not None:
+        item["invite_link_id"] = invite_link_id
+    return item
+
+
 def group_create(
     group_id: str, at_ms: int, request_id: str, subject: str, invite_link: str, mode: str
 ) -> Event:
@@ -76,7 +85,7 @@ def participants_remove(
 
 
 def join_request_created(
-    group_id: str, at_ms: int, join_request_id: str, user_id: str, wa_id: str
+    group_id: str, at_ms: int, join_request_id: str, user_id: str, wa_id: str, invite_link_id: str
 ) -> Event:
     return _event(
         Field.PARTICIPANTS,
@@ -87,6 +96,7 @@ def join_request_created(
         user_id=user_id,
         wa_id=wa_id,
         reason="invite_link",
+        invite_link_id=invite_link_id,
     )
 
 

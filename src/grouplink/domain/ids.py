@@ -27,6 +27,14 @@ def invite_code() -> str:
     return base62(INVITE_CODE_LENGTH)
 
 
+LINK_ID_LENGTH = 18
+
+
+def link_id() -> str:
+    """An invite link's id in the API: not its code, which is the secret that admits."""
+    return base62(LINK_ID_LENGTH)
+
+
 def is_invite_code(value: str) -> bool:
     return len(value) == INVITE_CODE_LENGTH and all(c in BASE62 for c in value)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass
 
 import phonenumbers
 
@@ -52,3 +53,34 @@ def bsuid(business_secret: str, wa_id: str) -> str:
 
 def is_bsuid(value: str) -> bool:
     return bool(_BSUID.match(value))
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """A person as the caller named them: ``{"user": phone}`` or ``{"user_id": BSUID}``."""
+
+    input: str
+    wa_id: str | None = None
+    user_id: str | None = None
+
+
+def clean_user_refs(raw: object, name: str, max_items: int) -> list[UserRef]:
+    """A list of 1 to ``max_items`` people, each ``{"user"}`` or ``{"user_id"}``."""
+    if not isinstance(raw, list) or not 1 <= len(raw) <= max_items:
+        raise InvalidParameter(f"{name} must be a list of 1 to {max_items} items")
+    refs = []
+    for item in raw:
+        if not isinstance(item, dict) or len(item.keys() & {"user", "user_id"}) != 1:
+            raise InvalidParameter(
+                f'Each item of {name} must be {{"user": "<phone number>"}} or '
+                '{"user_id": "<BSUID>"}'
+            )
+        if "user_id" in item:
+            value = item["user_id"]
+            if not isinstance(value, str) or not is_bsuid(value):
+                raise InvalidParameter(f"'{value}' is not a business-scoped user id")
+            refs.append(UserRef(value, user_id=value))
+        else:
+            value = item["user"]
+            refs.append(UserRef(str(value), wa_id=normalize_wa_id(str(value))))
+    return refs

@@ -16,6 +16,12 @@ from grouplink.domain.groups import (
     clean_link_managers,
     clean_subject,
 )
+from grouplink.domain.link_settings import (
+    KEEP,
+    ROTATION_DAYS_MAX,
+    clean_pause,
+    clean_rotation_days,
+)
 from grouplink.domain.picture import Picture, validate_picture
 from grouplink.graph.body import Body, optional_str, require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
@@ -46,6 +52,16 @@ _UPDATE_SCHEMA = {
             "type": "string",
             "enum": [m.value for m in LinkManagers],
             "description": "grouplink's own: who can manage the invite link",
+        },
+        "invite_links_paused_until": {
+            "type": "integer",
+            "description": "grouplink's own: no link admits anyone until then (unix s; 0 resumes)",
+        },
+        "invite_link_rotation_days": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": ROTATION_DAYS_MAX,
+            "description": "grouplink's own: reset the primary link every N days (0: never)",
         },
         "profile_picture_file": {"type": "string", "format": "binary"},
     },
@@ -114,7 +130,8 @@ async def group_info(
 async def update_group(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
 ) -> dict[str, Any]:
-    """Change subject, description, picture, approval or who manages the link.
+    """Change subject, description, picture, approval, who manages the link, and the
+    pause and rotation of the group's links.
 
     Subject, description and picture changes send a `group_settings_update` webhook.
     """
@@ -123,6 +140,7 @@ async def update_group(
     description = optional_str(body, "description")
     mode = body.get("join_approval_mode")
     managers = body.get("link_managers")
+    pause, rotation = body.get("invite_links_paused_until"), body.get("invite_link_rotation_days")
     request_id = await groups.update_group(
         core,
         business_id,
@@ -133,6 +151,10 @@ async def update_group(
         picture=await _picture(body),
         join_approval_mode=clean_join_approval_mode(mode) if mode is not None else None,
         link_managers=clean_link_managers(managers) if managers is not None else None,
+        links_paused_until=clean_pause(pause, "invite_links_paused_until", core.clock())
+        if "invite_links_paused_until" in body
+        else KEEP,
+        link_rotation_days=clean_rotation_days(rotation) if rotation is not None else None,
     )
     return {"messaging_product": "whatsapp", "request_id": request_id}
 

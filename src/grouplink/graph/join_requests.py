@@ -13,7 +13,7 @@ from grouplink.graph.body import require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
 from grouplink.graph.envelope import error_object
 from grouplink.graph.paging import paging
-from grouplink.services import joins
+from grouplink.services import join_requests
 
 router = APIRouter(tags=["Join requests"])
 
@@ -38,8 +38,18 @@ async def list_join_requests(
     before: str | None = None,
 ) -> dict[str, Any]:
     """Pending requests to join, newest first."""
-    page = await joins.list_requests(core, business_id, group_id, limit, after, before)
-    return {"data": page.items, "paging": paging(request, page, limit)}
+    page = await join_requests.list_requests(core, business_id, group_id, limit, after, before)
+    items = [
+        {
+            "join_request_id": r.join_request_id,
+            "user_id": r.user_id,
+            "wa_id": r.wa_id,
+            "creation_timestamp": r.created_at // 1000,
+            "invite_link_id": r.invite_link_id,
+        }
+        for r in page.items
+    ]
+    return {"data": items, "paging": paging(request, page, limit)}
 
 
 @router.post("/{version:graph_version}/{group_id}/join_requests", openapi_extra=body_doc(_SCHEMA))
@@ -68,8 +78,8 @@ async def _decide(
     approve: bool,
 ) -> JSONResponse:
     require_whatsapp(body)
-    request_ids = joins.clean_request_ids(body.get("join_requests"))
-    decisions = await joins.decide(core, business_id, group_id, request_ids, approve, actor)
+    request_ids = join_requests.clean_request_ids(body.get("join_requests"))
+    decisions = await join_requests.decide(core, business_id, group_id, request_ids, approve, actor)
     answer: dict[str, Any] = {
         "messaging_product": "whatsapp",
         "request_id": ids.request_id(),

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from grouplink.domain.errors import InvalidParameter
 from grouplink.graph.body import require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
 from grouplink.services import links
@@ -16,6 +17,19 @@ _SCHEMA = {
     "type": "object",
     "required": ["messaging_product"],
     "properties": {"messaging_product": {"type": "string", "enum": ["whatsapp"]}},
+}
+_RESET_SCHEMA = {
+    "type": "object",
+    "required": ["messaging_product"],
+    "properties": {
+        "messaging_product": {"type": "string", "enum": ["whatsapp"]},
+        "scope": {
+            "type": "string",
+            "enum": ["all", "primary"],
+            "default": "all",
+            "description": "grouplink's own: `primary` rotates the primary link only",
+        },
+    },
 }
 
 
@@ -28,13 +42,21 @@ async def get_invite_link(
     return {"messaging_product": "whatsapp", "invite_link": link}
 
 
-@router.post("/{version:graph_version}/{group_id}/invite_link", openapi_extra=body_doc(_SCHEMA))
+@router.post(
+    "/{version:graph_version}/{group_id}/invite_link", openapi_extra=body_doc(_RESET_SCHEMA)
+)
 async def reset_invite_link(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
 ) -> dict[str, Any]:
-    """A new link; every earlier link of the group stops working at once."""
+    """A new primary link; every earlier working link of the group stops at once (with
+    `"scope": "primary"`, the primary link alone)."""
     require_whatsapp(body)
-    link = await links.reset_link(core, business_id, group_id, actor)
+    scope = body.get("scope", "all")
+    if scope not in ("all", "primary"):
+        raise InvalidParameter("scope must be 'all' (every link, the default) or 'primary'")
+    link = await links.reset_link(
+        core, business_id, group_id, actor, primary_only=scope == "primary"
+    )
     return {"messaging_product": "whatsapp", "invite_link": link}
 
 

@@ -41,6 +41,7 @@ _TAGS = [
     "Invite links",
     "Join requests",
     "Participants",
+    "grouplink extensions",
     "Webhooks",
     "Sandbox helpers",
     "Operations",

@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import Request
 
-from grouplink.services.groups import Page
+from grouplink.store.paging import Page
 
 
-def paging(request: Request, page: Page, limit: int) -> dict[str, Any]:
+def paging(request: Request, page: Page[Any], limit: int) -> dict[str, Any]:
     result: dict[str, Any] = {"cursors": {"before": page.before, "after": page.after}}
     if page.has_previous and page.before:
         result["previous"] = _url(request, limit, before=page.before)

@@ -9,19 +9,21 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain import events, ids
-from grouplink.domain.cursors import decode_cursor, encode_cursor
 from grouplink.domain.errors import GroupLimit, GroupSuspended, GroupUnknown, InvalidParameter
 from grouplink.domain.groups import JoinApprovalMode, LinkManagers
+from grouplink.domain.link_settings import KEEP, Keep, next_rotation
 from grouplink.domain.links import LinkEnd
 from grouplink.domain.permissions import Ability, Role, require
 from grouplink.domain.picture import Picture
 from grouplink.services.core import Actor, Core
-from grouplink.store import queries
+from grouplink.store import links, queries
 from grouplink.store.changes import group_slot
+from grouplink.store.paging import Page, page_rows
 from grouplink.store.queries import Row
 from grouplink.store.tables import (
     group_pictures,
     groups,
+    invite_links,
     join_requests,
     participants,
     people,
@@ -36,7 +38,10 @@ GROUP_FIELDS = (
     "suspended",
     "creation_timestamp",
     "total_participant_count",
-    "link_managers",  # grouplink's own: who can manage the invite link
+    # grouplink's own: who can manage the invite link, and the links' pause and rotation
+    "link_managers",
+    "invite_links_paused_until",
+    "invite_link_rotation_days",
 )
 
 
@@ -45,15 +50,6 @@ class CreatedGroup:
     group_id: str
     request_id: str
     invite_link: str
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: list[dict[str, Any]]
-    before: str | None
-    after: str | None
-    has_previous: bool
-    has_next: bool
 
 
 async def create_group(
@@ -95,7 +91,7 @@ async def create_group(
                 .returning(groups)
             )
         ).one()
-        link = await queries.create_primary_link(conn, group.pk, actor.label, now)
+        link = await links.create_link(conn, group.pk, actor.label, now, primary=True)
         invite_link = core.link_url(link.code)
         await queries.emit(
             conn,
@@ -145,7 +141,7 @@ async def list_groups(
     limit: int,
     after: str | None,
     before: str | None,
-) -> Page:
+) -> Page[dict[str, Any]]:
     """Newest first, with cursors bound to this phone number's listing."""
     scope = f"groups:{phone_number_id}"
     if not phone_number_id.isdigit():
@@ -169,63 +165,6 @@ async def list_groups(
     return rows.page(core.secret, scope, items)
 
 
-@dataclass(frozen=True, slots=True)
-class Rows:
-    rows: list[Row]
-    has_previous: bool
-    has_next: bool
-
-    def page(self, secret: bytes, scope: str, items: list[dict[str, Any]]) -> Page:
-        if not self.rows:
-            return Page(items, None, None, self.has_previous, self.has_next)
-        return Page(
-            items,
-            encode_cursor(secret, scope, self.rows[0].pk),
-            encode_cursor(secret, scope, self.rows[-1].pk),
-            self.has_previous,
-            self.has_next,
-        )
-
-
-async def page_rows(
-    conn: AsyncConnection,
-    secret: bytes,
-    scope: str,
-    base: sa.Select[Any],
-    pk: sa.ColumnElement[int],
-    limit: int,
-    after: str | None,
-    before: str | None,
-) -> Rows:
-    """One page of ``base`` in descending ``pk`` order, from signed cursors.
-
-    ``after`` continues past the last item of a page, ``before`` goes back
-    before its first item; a cursor from another listing fails with 131059.
-    """
-    if after is not None and before is not None:
-        raise InvalidParameter("Pass either 'after' or 'before', not both")
-    if before is not None:
-        position = decode_cursor(secret, scope, before)
-        found = list(
-            (
-                await conn.execute(base.where(pk > position).order_by(pk.asc()).limit(limit + 1))
-            ).all()
-        )
-        has_previous = len(found) > limit
-        rows = list(reversed(found[:limit]))
-        return Rows(rows, has_previous, True)
-    query = base.order_by(pk.desc()).limit(limit + 1)
-    if after is not None:
-        query = query.where(pk < decode_cursor(secret, scope, after))
-    found = list((await conn.execute(query)).all())
-    rows = found[:limit]
-    has_previous = False
-    if after is not None and rows:
-        earlier = await conn.execute(base.where(pk > rows[0].pk).limit(1))
-        has_previous = earlier.first() is not None
-    return Rows(rows, has_previous, len(found) > limit)
-
-
 async def group_info(
     core: Core, business_id: str, group_id: str, fields: list[str]
 ) -> dict[str, Any]:
@@ -246,6 +185,11 @@ async def group_info(
             info["total_participant_count"] = group.participant_count
         elif name == "link_managers":
             info["link_managers"] = group.link_managers
+        elif name == "invite_links_paused_until":
+            until = group.links_paused_until or 0
+            info[name] = until // 1000 if until > core.clock() else None
+        elif name == "invite_link_rotation_days":
+            info[name] = group.link_rotation_days
         elif name == "participants":
             info["participants"] = await recent_participants(core, group)
     return info
@@ -276,13 +220,21 @@ async def recent_participants(core: Core, group: Row) -> list[dict[str, str]]:
 
 
 async def participant_list(conn: AsyncConnection, group_pk: int) -> list[dict[str, str]]:
+    """``fields=participants``: each with the link they came through, where there was one."""
     query = (
-        sa.select(people.c.user_id, people.c.wa_id)
+        sa.select(people.c.user_id, people.c.wa_id, invite_links.c.id.label("link_id"))
         .join(participants, participants.c.person_pk == people.c.pk)
+        .outerjoin(invite_links, invite_links.c.pk == participants.c.link_pk)
         .where(participants.c.group_pk == group_pk)
         .order_by(participants.c.joined_at, people.c.pk)
     )
-    return [{"user_id": r.user_id, "wa_id": r.wa_id} for r in await conn.execute(query)]
+    found = []
+    for r in await conn.execute(query):
+        item = {"user_id": r.user_id, "wa_id": r.wa_id}
+        if r.link_id is not None:
+            item["invite_link_id"] = r.link_id
+        found.append(item)
+    return found
 
 
 async def writable_group(
@@ -322,9 +274,17 @@ async def update_group(
     picture: Picture | None = None,
     join_approval_mode: JoinApprovalMode | None = None,
     link_managers: LinkManagers | None = None,
+    links_paused_until: int | Keep | None = KEEP,
+    link_rotation_days: int | None = None,
 ) -> str:
+    """Change what is given; ``links_paused_until=None`` resumes every link."""
     now, request_id = core.clock(), ids.request_id()
     values: dict[str, Any] = {}
+    if links_paused_until is not KEEP:
+        values["links_paused_until"] = links_paused_until
+    if link_rotation_days is not None:
+        values["link_rotation_days"] = link_rotation_days
+        values["next_rotation_at"] = next_rotation(now, link_rotation_days)
     changes: dict[str, Any] = {}
     if subject is not None:
         values["subject"] = subject
@@ -345,8 +305,8 @@ async def update_group(
         values["link_managers"] = link_managers
     if not values:
         raise InvalidParameter(
-            "Nothing to update: pass subject, description, join_approval_mode, link_managers "
-            "or a picture file"
+            "Nothing to update: pass subject, description, join_approval_mode, link_managers, "
+            "invite_links_paused_until, invite_link_rotation_days or a picture file"
         )
     async with core.db.write() as conn:
         group = await writable_group(conn, business_id, group_id, actor, Ability.EDIT)
@@ -388,7 +348,7 @@ async def delete_group(core: Core, business_id: str, group_id: str, actor: Actor
         if group is None:
             raise GroupUnknown(f"No group with id {group_id}")
         await authorize(conn, group, actor, Ability.DELETE)
-        await queries.end_links(conn, group.pk, LinkEnd.GROUP_DELETED, actor.label, now)
+        await links.end_links(conn, group.pk, LinkEnd.GROUP_DELETED, actor.label, now)
         await conn.execute(sa.delete(participants).where(participants.c.group_pk == group.pk))
         await conn.execute(
             sa.update(join_requests)

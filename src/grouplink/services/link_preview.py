@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from grouplink.domain import ids
 from grouplink.domain.errors import LinkDead
 from grouplink.domain.groups import JoinApprovalMode, LinkManagers
-from grouplink.domain.links import LinkEnd, approval_for, check_usable
+from grouplink.domain.links import LinkEnd, Refusal, approval_for, check_usable, paused_until
 from grouplink.domain.permissions import Ability, abilities
 from grouplink.services.core import Core
-from grouplink.services.joins import place_in_group
-from grouplink.store import queries
+from grouplink.services.joins import group_link_view, place_in_group
+from grouplink.store import links, queries
 from grouplink.store.changes import group_slot
 from grouplink.store.queries import Row
 from grouplink.store.tables import group_pictures, groups, invite_links
@@ -28,8 +28,23 @@ from grouplink.store.tables import group_pictures, groups, invite_links
 
 class LinkStatus(StrEnum):
     OPEN = "open"
-    RESET = "reset"  # an admin made a new link; this one stopped
-    GONE = "gone"  # deleted, expired, used up, group gone, or never existed
+    PAUSED = "paused"  # the group is shown: the link works again at ``paused_until``
+    RESET = "reset"  # an admin (or the rotation) made a new link; this one stopped
+    REVOKED = "revoked"  # an admin revoked this link by itself
+    EXPIRED = "expired"
+    USED_UP = "used_up"  # as many people came through it as its limit allows
+    GONE = "gone"  # deleted, group gone or suspended, or never existed: all look alike
+
+
+_STATUS_OF_REFUSAL = {
+    Refusal.EXPIRED: LinkStatus.EXPIRED,
+    Refusal.USED_UP: LinkStatus.USED_UP,
+}
+_STATUS_OF_END = {
+    LinkEnd.RESET: LinkStatus.RESET,
+    LinkEnd.ROTATED: LinkStatus.RESET,
+    LinkEnd.REVOKED: LinkStatus.REVOKED,
+}
 
 
 class Standing(StrEnum):
@@ -39,6 +54,7 @@ class Standing(StrEnum):
     MEMBER = "member"
     PENDING = "pending"
     BANNED = "banned"
+    NOT_ALLOWED = "not_allowed"  # the link is for other people
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +73,7 @@ class LinkPreview:
     status: LinkStatus
     group: GroupCard | None = None
     standing: Standing = Standing.NONE
+    paused_until: int | None = None  # unix ms, when the status is PAUSED
     group_id: str | None = None  # for participants only: where the console shows the group
     can_manage_link: bool = False  # the participant may manage the link (their role, the setting)
 
@@ -69,28 +86,36 @@ class LinkPicture:
 
 async def preview(core: Core, code: str, wa_id: str | None = None) -> LinkPreview:
     status, group, card = await _working_link(core, code)
-    if group is None or card is None or wa_id is None:
+    if group is None or card is None:
         return LinkPreview(status, card)
+    view = group_link_view(group, group, "link_")
+    pause = paused_until(view, core.clock()) if status is LinkStatus.PAUSED else None
+    if wa_id is None:
+        return LinkPreview(status, card, paused_until=pause)
     async with core.db.read() as conn:
         standing = await _standing(conn, group, wa_id)
+        if standing is Standing.NONE and view.restricted:
+            person = await queries.find_person(conn, group.business_id, wa_id)
+            if person is None or not await links.is_allowed(conn, group.link_pk, person.pk):
+                standing = Standing.NOT_ALLOWED
         if standing is not Standing.MEMBER:
-            return LinkPreview(status, card, standing)
+            return LinkPreview(status, card, standing, pause)
         role = await queries.role_of(conn, group, wa_id)
     can = abilities(role, LinkManagers(group.link_managers))
-    return LinkPreview(status, card, standing, group.id, Ability.MANAGE_LINK in can)
+    return LinkPreview(status, card, standing, pause, group.id, Ability.MANAGE_LINK in can)
 
 
 async def picture(core: Core, code: str) -> LinkPicture | None:
     """The group's picture by a working link's code; None when the link does not work."""
     _status, group, card = await _working_link(core, code, with_picture=True)
     if group is None or card is None:
-        return None
+        return None  # a paused link's page shows the group, and so does its preview
     image = (group.picture_type, group.picture_data) if group.picture_data else None
     return LinkPicture(card, image)
 
 
 _LINK_WITH_GROUP = (
-    sa.select(groups, *queries.LINK_VIEW_COLUMNS)
+    sa.select(groups, *links.LINK_VIEW_COLUMNS)
     .join(invite_links, invite_links.c.group_pk == groups.c.pk)
     .where(invite_links.c.code == sa.bindparam("code"))
 )
@@ -126,14 +151,17 @@ async def _working_link(
     group = await _link_with_group(core, code, with_picture)
     if group is None:
         return LinkStatus.GONE, None, None
-    view = queries.link_view(group, "link_")
+    view = group_link_view(group, group, "link_")
+    if group.deleted_at is not None or group.suspended:
+        return LinkStatus.GONE, None, None
+    status = LinkStatus.OPEN
     try:
         check_usable(view, core.clock())
     except LinkDead as dead:
-        status = LinkStatus.RESET if dead.reason == LinkEnd.RESET else LinkStatus.GONE
-        return status, None, None
-    if group.deleted_at is not None or group.suspended:
-        return LinkStatus.GONE, None, None
+        if dead.reason != Refusal.PAUSED:
+            end = _STATUS_OF_END.get(LinkEnd(dead.end)) if dead.end else None
+            return end or _STATUS_OF_REFUSAL.get(Refusal(dead.reason), LinkStatus.GONE), None, None
+        status = LinkStatus.PAUSED
     approval = approval_for(view, JoinApprovalMode(group.join_approval_mode))
     full = (
         approval is JoinApprovalMode.AUTO_APPROVE
@@ -148,7 +176,7 @@ async def _working_link(
         approval=approval,
         full=full,
     )
-    return LinkStatus.OPEN, group, card
+    return status, group, card
 
 
 async def _standing(conn: AsyncConnection, group: Row, wa_id: str) -> Standing:

@@ -1,13 +1,17 @@
-"""A group's primary invite link: show, reset, delete."""
+"""A group's primary invite link, as Meta's calls see it: show, reset, delete; and the
+server's own scheduled rotation of it."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from grouplink.domain.errors import InvalidParameter
+from grouplink.domain.link_settings import next_rotation
 from grouplink.domain.links import LinkEnd
 from grouplink.domain.permissions import Ability
 from grouplink.services.core import Actor, Core
 from grouplink.services.groups import authorize, readable_group, writable_group
-from grouplink.store import queries
+from grouplink.store import links, queries
 from grouplink.store.changes import group_slot
 from grouplink.store.queries import Row
 
@@ -20,7 +24,7 @@ async def current_link(core: Core, business_id: str, group_id: str, actor: Actor
 
     async def read() -> Row | None:
         async with core.db.read() as conn:
-            return await queries.primary_link(conn, group.pk)
+            return await links.primary_link(conn, group.pk)
 
     slot = group_slot(group.pk)
     link = await core.recent.through(("primary link", group.pk), read, lambda _: slot)
@@ -31,13 +35,18 @@ async def current_link(core: Core, business_id: str, group_id: str, actor: Actor
     return core.link_url(link.code)
 
 
-async def reset_link(core: Core, business_id: str, group_id: str, actor: Actor) -> str:
-    """A new primary link; every earlier link of the group stops working in the same commit."""
+async def reset_link(
+    core: Core, business_id: str, group_id: str, actor: Actor, *, primary_only: bool = False
+) -> str:
+    """A new primary link; every earlier working link of the group (or, with
+    ``primary_only``, the primary alone) stops working in the same commit."""
     now = core.clock()
     async with core.db.write() as conn:
         group = await writable_group(conn, business_id, group_id, actor, Ability.MANAGE_LINK)
-        await queries.end_links(conn, group.pk, LinkEnd.RESET, actor.label, now)
-        link = await queries.create_primary_link(conn, group.pk, actor.label, now)
+        ended = await links.end_links(
+            conn, group.pk, LinkEnd.RESET, actor.label, now, primary_only=primary_only
+        )
+        link = await _new_primary(conn, group, actor, now)
         await queries.audit(
             conn,
             business_id=business_id,
@@ -46,8 +55,40 @@ async def reset_link(core: Core, business_id: str, group_id: str, actor: Actor) 
             now=now,
             group_pk=group.pk,
             link_pk=link.pk,
+            scope="primary" if primary_only else "all",
+            links_ended=ended,
         )
     return core.link_url(link.code)
+
+
+async def rotate_link(conn: AsyncConnection, group: Row, now: int) -> Row | None:
+    """The scheduled rotation of a group locked by the caller: the primary only, as a
+    reset with ``"scope": "primary"`` does. A group whose link was deleted stays
+    without one (rotation never brings back a link an admin took away)."""
+    actor = Actor.system()
+    if await links.primary_link(conn, group.pk) is None:
+        await links.set_next_rotation(conn, group.pk, next_rotation(now, group.link_rotation_days))
+        return None
+    await links.end_links(conn, group.pk, LinkEnd.ROTATED, actor.label, now, primary_only=True)
+    link = await _new_primary(conn, group, actor, now)
+    await queries.audit(
+        conn,
+        business_id=group.business_id,
+        actor=actor,
+        action="link.rotate",
+        now=now,
+        group_pk=group.pk,
+        link_pk=link.pk,
+        every_days=group.link_rotation_days,
+    )
+    return link
+
+
+async def _new_primary(conn: AsyncConnection, group: Row, actor: Actor, now: int) -> Row:
+    link = await links.create_link(conn, group.pk, actor.label, now, primary=True)
+    if group.link_rotation_days:  # a new primary starts the rotation's count again
+        await links.set_next_rotation(conn, group.pk, next_rotation(now, group.link_rotation_days))
+    return link
 
 
 async def delete_link(core: Core, business_id: str, group_id: str, actor: Actor) -> None:
@@ -55,7 +96,7 @@ async def delete_link(core: Core, business_id: str, group_id: str, actor: Actor)
     now = core.clock()
     async with core.db.write() as conn:
         group = await writable_group(conn, business_id, group_id, actor, Ability.MANAGE_LINK)
-        await queries.end_links(conn, group.pk, LinkEnd.DELETED, actor.label, now)
+        ended = await links.end_links(conn, group.pk, LinkEnd.DELETED, actor.label, now)
         await queries.audit(
             conn,
             business_id=business_id,
@@ -63,4 +104,11 @@ async def delete_link(core: Core, business_id: str, group_id: str, actor: Actor)
             action="link.delete",
             now=now,
             group_pk=group.pk,
+            links_ended=ended,
         )
+
+
+async def working_links(core: Core, group_pk: int) -> int:
+    """How many links a reset would stop now: what the console's dialog warns of."""
+    async with core.db.read() as conn:
+        return await links.count_working(conn, group_pk, core.clock())

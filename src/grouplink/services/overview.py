@@ -20,9 +20,9 @@ from grouplink.domain.errors import GroupUnknown
 from grouplink.domain.groups import JoinApprovalMode, LinkManagers
 from grouplink.domain.permissions import Ability, Role, abilities, require
 from grouplink.services.core import Actor, Core
-from grouplink.services.groups import Page, page_rows
 from grouplink.services.joins import RequestState
-from grouplink.store import queries
+from grouplink.store import links, queries
+from grouplink.store.paging import Page, page_rows
 from grouplink.store.queries import Row
 from grouplink.store.tables import bans, groups, join_requests, participants, people, phone_numbers
 
@@ -89,7 +89,7 @@ class GroupView:
 
 async def my_groups(
     core: Core, viewer: Viewer, limit: int, after: str | None, before: str | None
-) -> Page:
+) -> Page[dict[str, Any]]:
     """The viewer's live groups, newest first; items carry what the list shows."""
     columns = [
         groups.c.pk,
@@ -140,7 +140,7 @@ async def group_view(core: Core, viewer: Viewer, group_id: str) -> GroupView:
         pending = 0
         if Ability.DECIDE in can:
             pending = int(await conn.scalar(_pending_count(group.pk)) or 0)
-        link = await queries.primary_link(conn, group.pk) if Ability.MANAGE_LINK in can else None
+        link = await links.primary_link(conn, group.pk) if Ability.MANAGE_LINK in can else None
     return GroupView(
         pk=group.pk,
         id=group.id,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,44 +9,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain import events, ids
 from grouplink.domain.errors import InvalidParameter, NotParticipant
-from grouplink.domain.people import is_bsuid, normalize_wa_id
+from grouplink.domain.people import UserRef
+from grouplink.domain.people import clean_user_refs as clean_people
 from grouplink.domain.permissions import Ability, Role
 from grouplink.services.core import Actor, Core
 from grouplink.services.groups import writable_group
-from grouplink.store import queries
+from grouplink.store import links, queries
 from grouplink.store.queries import Row
 from grouplink.store.tables import bans, groups, participants
 
 MAX_PER_CALL = 8
 
 
-@dataclass(frozen=True, slots=True)
-class UserRef:
-    """A person as the caller named them: ``{"user": phone}`` or ``{"user_id": BSUID}``."""
-
-    input: str
-    wa_id: str | None = None
-    user_id: str | None = None
-
-
 def clean_user_refs(raw: object) -> list[UserRef]:
-    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_PER_CALL:
-        raise InvalidParameter(f"participants must be a list of 1 to {MAX_PER_CALL} items")
-    refs = []
-    for item in raw:
-        if not isinstance(item, dict) or len(item.keys() & {"user", "user_id"}) != 1:
-            raise InvalidParameter(
-                'Each participant must be {"user": "<phone number>"} or {"user_id": "<BSUID>"}'
-            )
-        if "user_id" in item:
-            value = item["user_id"]
-            if not isinstance(value, str) or not is_bsuid(value):
-                raise InvalidParameter(f"'{value}' is not a business-scoped user id")
-            refs.append(UserRef(value, user_id=value))
-        else:
-            value = item["user"]
-            refs.append(UserRef(str(value), wa_id=normalize_wa_id(str(value))))
-    return refs
+    return clean_people(raw, "participants", MAX_PER_CALL)
 
 
 async def _resolve(conn: AsyncConnection, business_id: str, ref: UserRef) -> Row | None:
@@ -137,11 +112,13 @@ async def leave_group(core: Core, business_id: str, group_id: str, wa_id: str, d
 
 
 async def _drop(conn: AsyncConnection, group: Row, person_pks: list[int], now: int) -> None:
-    await conn.execute(
-        sa.delete(participants).where(
-            participants.c.group_pk == group.pk, participants.c.person_pk.in_(person_pks)
-        )
+    """Take people out of the group; each counts as having left the link they came by."""
+    gone = await conn.execute(
+        sa.delete(participants)
+        .where(participants.c.group_pk == group.pk, participants.c.person_pk.in_(person_pks))
+        .returning(participants.c.link_pk)
     )
+    await links.bump_many(conn, gone.scalars().all(), "left_count")
     await conn.execute(
         sa.update(groups)
         .where(groups.c.pk == group.pk)

@@ -13,8 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from grouplink.domain import ids
 from grouplink.domain.actors import Actor
 from grouplink.domain.events import Event
-from grouplink.domain.groups import JoinApprovalMode
-from grouplink.domain.links import LinkEnd, LinkState, LinkView
 from grouplink.domain.people import bsuid
 from grouplink.domain.permissions import Role
 from grouplink.store.changes import group_slot, note_change
@@ -92,78 +90,6 @@ def _locked(group: Row | None, conn: AsyncConnection) -> Row | None:
     if group is not None:
         note_change(conn, group_slot(group.pk))
     return group
-
-
-async def find_link(conn: AsyncConnection, code: str) -> Row | None:
-    if not ids.is_invite_code(code):
-        return None
-    return (await conn.execute(_LINK, {"code": code})).first()
-
-
-_LINK = sa.select(invite_links).where(invite_links.c.code == sa.bindparam("code"))
-
-
-def link_view(link: Row, prefix: str = "") -> LinkView:
-    """The rules' view of a link row (its columns named ``{prefix}state`` and so on)."""
-    end_reason, approval_mode = (
-        getattr(link, prefix + "end_reason"),
-        getattr(link, prefix + "approval_mode"),
-    )
-    return LinkView(
-        state=LinkState(getattr(link, prefix + "state")),
-        end_reason=LinkEnd(end_reason) if end_reason else None,
-        expires_at=getattr(link, prefix + "expires_at"),
-        use_limit=getattr(link, prefix + "use_limit"),
-        use_count=getattr(link, prefix + "use_count"),
-        approval_mode=JoinApprovalMode(approval_mode) if approval_mode else None,
-    )
-
-
-LINK_VIEW_COLUMNS = tuple(
-    invite_links.c[name].label("link_" + name)
-    for name in ("state", "end_reason", "expires_at", "use_limit", "use_count", "approval_mode")
-)
-
-
-async def primary_link(conn: AsyncConnection, group_pk: int) -> Row | None:
-    query = sa.select(invite_links).where(
-        invite_links.c.group_pk == group_pk,
-        invite_links.c.is_primary.is_(True),
-        invite_links.c.state == LinkState.ACTIVE,
-    )
-    return (await conn.execute(query)).first()
-
-
-async def create_primary_link(conn: AsyncConnection, group_pk: int, actor: str, now: int) -> Row:
-    values = {
-        "group_pk": group_pk,
-        "code": ids.invite_code(),
-        "is_primary": True,
-        "state": LinkState.ACTIVE,
-        "created_by": actor,
-        "created_at": now,
-    }
-    link: Row = (await conn.execute(_INSERT_LINK, values)).one()
-    return link
-
-
-_INSERT_LINK = sa.insert(invite_links).returning(invite_links)
-
-
-async def end_links(
-    conn: AsyncConnection, group_pk: int, reason: LinkEnd, actor: str, now: int
-) -> None:
-    """Revoke every working link of a group at once."""
-    ending = {"of_group": group_pk, "end_reason": reason, "ended_at": now, "ended_by": actor}
-    await conn.execute(_END_LINKS, ending)
-
-
-_END_LINKS = (
-    sa.update(invite_links)
-    .where(invite_links.c.group_pk == sa.bindparam("of_group"))
-    .where(invite_links.c.state == LinkState.ACTIVE)
-    .values(state=LinkState.REVOKED)
-)
 
 
 async def business_secret(conn: AsyncConnection, business_id: str) -> str:

@@ -75,6 +75,10 @@ groups = sa.Table(
     sa.Column("created_at", Time, nullable=False),
     sa.Column("updated_at", Time, nullable=False),
     sa.Column("deleted_at", Time),
+    # No link of the group admits anyone until then (migration 0005).
+    sa.Column("links_paused_until", Time),
+    sa.Column("link_rotation_days", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_rotation_at", Time, index=True),  # when the primary link rotates next
     sa.Index("ix_groups_listing", "phone_number_id", "deleted_at", "pk"),
 )
 
@@ -86,25 +90,43 @@ group_pictures = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
+# A link's state is derived when read (domain/links.py); ``state`` stores only
+# whether it was revoked. The counters are kept in the changes' own transactions.
 invite_links = sa.Table(
     "invite_links",
     metadata,
     sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(32), nullable=False, unique=True),  # migration 0005
     sa.Column("group_pk", sa.ForeignKey("groups.pk"), nullable=False),
     sa.Column("code", sa.String(32), nullable=False, unique=True),
-    sa.Column("is_primary", sa.Boolean, nullable=False),
+    sa.Column("is_primary", sa.Boolean, nullable=False),  # the group's working primary only
     sa.Column("name", sa.String(100), nullable=False, server_default=""),
-    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # active or revoked
     sa.Column("approval_mode", sa.String(32)),  # None: the group's rule applies
     sa.Column("expires_at", Time),
-    sa.Column("use_limit", sa.Integer),
-    sa.Column("use_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("use_limit", sa.Integer),  # the member limit
+    sa.Column("paused_until", Time),
+    sa.Column("restricted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("joined_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("request_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("approved_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rejected_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("left_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("open_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_by", sa.String(64), nullable=False),
     sa.Column("created_at", Time, nullable=False),
     sa.Column("ended_at", Time),
     sa.Column("ended_by", sa.String(64)),
     sa.Column("end_reason", sa.String(16)),
     sa.Index("ix_invite_links_group_state", "group_pk", "state"),
+)
+
+# The only people who may use a restricted link (``invite_links.restricted``).
+invite_link_people = sa.Table(
+    "invite_link_people",
+    metadata,
+    sa.Column("link_pk", sa.ForeignKey("invite_links.pk"), primary_key=True),
+    sa.Column("person_pk", sa.ForeignKey("people.pk"), primary_key=True),
 )
 
 people = sa.Table(

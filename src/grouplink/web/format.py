@@ -45,3 +45,8 @@ def summary(text: str, limit: int = 200) -> str:
 def date(ms: int) -> str:
     """``1763700000000`` -> ``21 Nov 2025`` (UTC: the server knows no visitor's zone)."""
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%-d %b %Y")
+
+
+def moment(ms: int) -> str:
+    """``1763700000000`` -> ``21 Nov 2025, 04:40 UTC``: a date with its time, said in UTC."""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%-d %b %Y, %H:%M UTC")

@@ -93,14 +93,20 @@ def page_state(preview: LinkPreview, done: str | None) -> str:
         return "joined" if done == "joined" else "member"
     if standing is Standing.PENDING:
         return "requested"
+    if standing is Standing.NOT_ALLOWED:
+        return "not_allowed"
+    if preview.status is LinkStatus.PAUSED:
+        return "paused"
     if preview.group.full or done == "full":
         return "full"
     return "join" if preview.group.approval is JoinApprovalMode.AUTO_APPROVE else "ask"
 
 
 def _dead(status: LinkStatus) -> Response:
-    reset = status is LinkStatus.RESET
-    return render("link_dead.html", 410 if reset else 404, reset=reset)
+    """A link that admits nobody shows nothing of its group. Unknown, deleted and
+    withdrawn-group links are one page (404); the others say what happened (410)."""
+    gone = status is LinkStatus.GONE
+    return render("link_dead.html", 404 if gone else 410, why=status.value)
 
 
 def _open_context(
@@ -124,6 +130,7 @@ def _open_context(
         "initials": format.initials(group.subject),
         "tint": format.tint(group.key),
         "count": format.participants(group.participant_count),
+        "paused_until": format.moment(preview.paused_until) if preview.paused_until else None,
         "picture_url": f"/pictures/{code}?v={version}",
         "console_url": console,
         "manage_url": f"{console}/invite" if console and preview.can_manage_link else None,

@@ -7,10 +7,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from grouplink.domain.errors import InvalidParameter
-from grouplink.domain.people import normalize_wa_id
+from grouplink.domain.people import UserRef, normalize_wa_id
 from grouplink.domain.permissions import Ability
 from grouplink.services import overview, participants
-from grouplink.services.participants import UserRef
 from grouplink.web import format
 from grouplink.web.console.common import (
     ConsoleDep,

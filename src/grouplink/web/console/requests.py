@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from grouplink.domain.errors import GroupFull, InvalidParameter
 from grouplink.domain.permissions import Ability
-from grouplink.services import joins, overview
+from grouplink.services import join_requests, overview
 from grouplink.web import format
 from grouplink.web.console.common import (
     Console,
@@ -71,7 +71,9 @@ async def decide_many(
 ) -> Response:
     """The ticked requests, or every pending one with ``scope=all``."""
     check_form(console.visitor, csrf)
-    chosen = None if scope == "all" else list(dict.fromkeys(ids or []))[: joins.MAX_DECISIONS]
+    chosen = (
+        None if scope == "all" else list(dict.fromkeys(ids or []))[: join_requests.MAX_DECISIONS]
+    )
     return await _decide(console, group_id, chosen, action == "approve")
 
 
@@ -92,7 +94,7 @@ async def _decide(
     here = group_path(group.id, "requests")
     if chosen == []:
         return back_to(here, "none")
-    decisions = await joins.decide(
+    decisions = await join_requests.decide(
         console.web.core, group.business_id, group.id, chosen, approve, console.viewer.actor()
     )
     full = sum(isinstance(error, GroupFull) for _, error in decisions.failed)

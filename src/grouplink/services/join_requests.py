@@ -1,0 +1,181 @@
+"""Admins and join requests: list the pending ones, approve or reject them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from grouplink.domain.errors import (
+    DomainError,
+    GroupFull,
+    GroupUnknown,
+    InvalidParameter,
+    JoinRequestUnknown,
+    LinkDead,
+)
+from grouplink.domain.links import check_has_room
+from grouplink.domain.permissions import Ability
+from grouplink.services.core import Actor, Core
+from grouplink.services.groups import writable_group
+from grouplink.services.joins import Arrival, RequestState, admit, close_request, group_link_view
+from grouplink.store import links, queries
+from grouplink.store.paging import Page, page_rows
+from grouplink.store.queries import Row
+from grouplink.store.tables import invite_links, join_requests, people
+
+MAX_DECISIONS = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PendingItem:
+    join_request_id: str
+    user_id: str
+    wa_id: str
+    created_at: int  # unix ms
+    invite_link_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decisions:
+    done: list[str]
+    failed: list[tuple[str, DomainError]]
+
+
+async def list_requests(
+    core: Core, business_id: str, group_id: str, limit: int, after: str | None, before: str | None
+) -> Page[PendingItem]:
+    scope = f"join_requests:{group_id}"
+    async with core.db.read() as conn:
+        group = await queries.find_group(conn, business_id, group_id, lock=False)
+        if group is None:
+            raise GroupUnknown(f"No group with id {group_id}")
+        base = (
+            sa.select(
+                join_requests.c.pk,
+                join_requests.c.id,
+                join_requests.c.created_at,
+                people.c.user_id,
+                people.c.wa_id,
+                invite_links.c.id.label("link_id"),
+            )
+            .join(people, people.c.pk == join_requests.c.person_pk)
+            .join(invite_links, invite_links.c.pk == join_requests.c.link_pk)
+            .where(
+                join_requests.c.group_pk == group.pk,
+                join_requests.c.state == RequestState.PENDING,
+            )
+        )
+        rows = await page_rows(
+            conn, core.secret, scope, base, join_requests.c.pk, limit, after, before
+        )
+    items = [PendingItem(r.id, r.user_id, r.wa_id, r.created_at, r.link_id) for r in rows.rows]
+    return rows.page(core.secret, scope, items)
+
+
+def clean_request_ids(raw: object) -> list[str]:
+    if not isinstance(raw, list) or not raw:
+        raise InvalidParameter("join_requests must be a non-empty list of join request ids")
+    if len(raw) > MAX_DECISIONS:
+        raise InvalidParameter(f"At most {MAX_DECISIONS} join requests per call")
+    if not all(isinstance(item, str) and item for item in raw):
+        raise InvalidParameter("Every join request id must be a non-empty string")
+    return list(dict.fromkeys(raw))
+
+
+async def decide(
+    core: Core,
+    business_id: str,
+    group_id: str,
+    request_ids: list[str] | None,
+    approve: bool,
+    actor: Actor,
+) -> Decisions:
+    """Approve or reject pending requests; each id settles at most once, ever.
+
+    ``None`` means every request pending when the group's lock is taken, oldest
+    first. Approving stops at the group's capacity and at each link's member
+    limit (the people a link admits, at once or approved, never pass it); the
+    rest fail as full or used up and stay pending.
+    """
+    now = core.clock()
+    done: list[str] = []
+    failed: list[tuple[str, DomainError]] = []
+    async with core.db.write() as conn:
+        group = await writable_group(conn, business_id, group_id, actor, Ability.DECIDE)
+        if request_ids is None:
+            request_ids = list(await conn.scalars(_PENDING_IDS, {"group": group.pk}))
+        asked = {"group": group.pk, "ids": request_ids}
+        rows: dict[str, Any] = {r.id: r for r in await conn.execute(_REQUESTS_WITH_PEOPLE, asked)}
+        to_admit: list[Arrival] = []
+        for request_id in request_ids:
+            row = rows.get(request_id)
+            if row is None or row.state != RequestState.PENDING:
+                failed.append(
+                    (request_id, JoinRequestUnknown(f"No pending join request {request_id}"))
+                )
+                continue
+            if approve:
+                refusal = _why_not(group, row, core.limits.max_participants, to_admit)
+                if refusal is not None:
+                    failed.append((request_id, refusal))
+                    continue
+                to_admit.append(
+                    Arrival(row.person_pk, row.user_id, row.wa_id, row.link_pk, row.link_id)
+                )
+            state = RequestState.APPROVED if approve else RequestState.REJECTED
+            await close_request(conn, row.pk, state, actor.label, now)
+            counter = "approved_count" if approve else "rejected_count"
+            await links.bump(conn, row.link_pk, **{counter: 1})
+            done.append(request_id)
+        if to_admit:
+            await admit(conn, core, group, to_admit, actor, now, via_request=True)
+        if done:
+            await queries.audit(
+                conn,
+                business_id=business_id,
+                actor=actor,
+                action="join_request.approve" if approve else "join_request.reject",
+                now=now,
+                group_pk=group.pk,
+                join_request_ids=done,
+            )
+    return Decisions(done, failed)
+
+
+def _why_not(
+    group: Row, request: Row, capacity: int, admitting: list[Arrival]
+) -> DomainError | None:
+    """Why approving this request now would break a limit (None: it fits)."""
+    if capacity - group.participant_count - len(admitting) <= 0:
+        return GroupFull("The group is full")
+    through_same_link = sum(1 for a in admitting if a.link_pk == request.link_pk)
+    try:
+        check_has_room(group_link_view(group, request, "link_"), through_same_link + 1)
+    except LinkDead:
+        return LinkDead("used_up")
+    return None
+
+
+_PENDING_IDS = (
+    sa.select(join_requests.c.id)
+    .where(
+        join_requests.c.group_pk == sa.bindparam("group"),
+        join_requests.c.state == RequestState.PENDING,
+    )
+    .order_by(join_requests.c.pk)
+)
+
+_REQUESTS_WITH_PEOPLE = (
+    sa.select(
+        *(c for c in join_requests.c if c.name != "link_pk"),  # link_pk comes with the link
+        people.c.user_id,
+        people.c.wa_id,
+        *links.LINK_VIEW_COLUMNS,
+    )
+    .join(people, people.c.pk == join_requests.c.person_pk)
+    .join(invite_links, invite_links.c.pk == join_requests.c.link_pk)
+    .where(join_requests.c.group_pk == sa.bindparam("group"))
+    .where(join_requests.c.id.in_(sa.bindparam("ids", expanding=True)))
+)
