@@ -38,6 +38,15 @@ import httpx
 import pytest
 
 from tests.conftest import Server, start_server, stop_server
+from tests.links_support import (
+    code_of,
+    joined_at,
+    make_link,
+    people_stored,
+    read_link,
+    refusal,
+    requests_stored,
+)
 from tests.support import Business, create_group, join, make_business
 
 ROOM = 8  # the server's default max_participants
@@ -481,3 +490,361 @@ def test_approvals_racing_each_other_never_overfill_the_group(
     assert total == ROOM
     still_pending = {r["join_request_id"] for r in pending_of(api, group["id"])}
     assert still_pending == set(ids) - set(approved)
+
+
+# ------------------------------------------------------ several links per group
+
+
+def link_members(api: httpx.Client, group_id: str) -> dict[str, str | None]:
+    """wa_id -> the ``invite_link_id`` each participant carries (None: none shown)."""
+    info = api.get(f"/{group_id}", params={"fields": "participants"})
+    assert info.status_code == 200, info.text
+    return {p["wa_id"]: p.get("invite_link_id") for p in info.json()["participants"]}
+
+
+def test_200_simultaneous_joins_through_a_link_limited_to_10_admit_exactly_10(
+    roomy: Server,
+) -> None:
+    biz = make_business(roomy.database_url, roomy.graph)
+    with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30) as api:
+        group = create_group(api, biz, subject="Ten seats")
+        limited = make_link(api, group["id"], name="Poster", member_limit=10)
+        assert limited["member_limit"] == 10 and limited["counts"]["joined"] == 0
+        primary_id = read_primary_id(api, group["id"])
+        crowd, others = wa_ids(200), wa_ids(40, start=500)
+        # While 200 people rush the limited link, 40 others join through the primary,
+        # which has no limit: the limit is the link's, not the group's.
+        calls = [(limited["code"], p) for p in crowd] + [(group["code"], p) for p in others]
+        random.Random(13).shuffle(calls)
+
+        async def fire() -> list[httpx.Response]:
+            async with firing_client(biz, len(calls)) as client:
+                return list(
+                    await asyncio.gather(
+                        *(
+                            client.post(f"/sandbox/invites/{code}/join", json={"wa_id": p})
+                            for code, p in calls
+                        )
+                    )
+                )
+
+        answers = dict(zip((p for _c, p in calls), asyncio.run(fire()), strict=True))
+
+        joined = [p for p in crowd if answers[p].status_code == 200]
+        for p in joined + others:
+            assert answers[p].json() == {"status": "joined", "group_id": group["id"]}, describe(
+                answers[p]
+            )
+        assert len(joined) == 10, f"{len(joined)} of 200 joined through a link limited to 10"
+        turned_away = [p for p in crowd if p not in joined]
+        assert Counter(refusal(answers[p]) for p in turned_away) == {"used_up": 190}
+
+        link = read_link(api, group["id"], limited["id"])
+        assert link["counts"]["joined"] == 10 and link["state"] == "used_up", link
+        assert link["counts"]["join_requests"] == 0, link
+        members = link_members(api, group["id"])
+        assert members == {
+            **dict.fromkeys(joined, limited["id"]),
+            **dict.fromkeys(others, primary_id),
+        }
+        assert participants_of(api, group["id"])[1] == 50
+        # The 190 turned away left nothing behind: no person, no request.
+        assert people_stored(roomy.database_url, biz.business_id) == set(joined) | set(others)
+        assert requests_stored(roomy.database_url, group["id"]) == []
+        assert pending_of(api, group["id"]) == []
+
+        # Used up stays used up, for someone new and for someone turned away; the
+        # primary still works.
+        for p in (wa_ids(1, start=900)[0], turned_away[0]):
+            assert refusal(join(biz, limited["code"], p)) == "used_up"
+        assert join(biz, group["code"], turned_away[0]).status_code == 200
+
+
+def read_primary_id(api: httpx.Client, group_id: str) -> str:
+    listed = api.get(f"/{group_id}/invite_links", params={"state": "active"})
+    assert listed.status_code == 200, listed.text
+    primary = listed.json()["data"][0]
+    assert primary["is_primary"] is True, primary
+    return str(primary["id"])
+
+
+def test_approvals_racing_through_a_link_limited_to_3_admit_exactly_3(roomy: Server) -> None:
+    biz = make_business(roomy.database_url, roomy.graph)
+    with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30) as api:
+        # The group lets people in at once; this link asks for approval, and admits 3.
+        group = create_group(api, biz, subject="Three by approval")
+        limited = make_link(
+            api, group["id"], member_limit=3, join_approval_mode="approval_required"
+        )
+        requests = ask_to_join(biz, limited["code"], wa_ids(12))
+        ids = list(requests.values())
+        # Each request approved alone three times, and every one of them together, in
+        # both orders, twice: all at once.
+        calls = [[rid] for rid in ids] * 3 + [ids, ids[::-1]] * 2
+        random.Random(17).shuffle(calls)
+
+        async def fire() -> list[httpx.Response]:
+            async with firing_client(biz, len(calls)) as client:
+                return list(
+                    await asyncio.gather(
+                        *(
+                            client.post(
+                                f"/v23.0/{group['id']}/join_requests",
+                                json={**WHATSAPP, "join_requests": batch},
+                            )
+                            for batch in calls
+                        )
+                    )
+                )
+
+        answers = asyncio.run(fire())
+
+        approved: Counter[str] = Counter()
+        for batch, answer in zip(calls, answers, strict=True):
+            approved.update(settled_by(answer, True, batch, {DEAD_LINK, NO_SUCH_REQUEST}))
+            for why in link_failures(answer):  # the link is full, never anything else
+                assert why == "used_up", describe(answer)
+        assert len(approved) == 3 and set(approved.values()) == {1}, approved
+
+        admitted = {p for p, rid in requests.items() if rid in approved}
+        assert link_members(api, group["id"]) == dict.fromkeys(admitted, limited["id"])
+        link = read_link(api, group["id"], limited["id"])
+        assert link["state"] == "used_up", link
+        counts = link["counts"]
+        assert (counts["join_requests"], counts["approved"], counts["joined"]) == (12, 3, 3)
+        # The others wait, still through the link; approving them now fails as used up.
+        pending = pending_of(api, group["id"])
+        assert {r["join_request_id"] for r in pending} == set(ids) - set(approved)
+        assert {r["invite_link_id"] for r in pending} == {limited["id"]}
+        late = api.post(
+            f"/{group['id']}/join_requests",
+            json={**WHATSAPP, "join_requests": [pending[0]["join_request_id"]]},
+        )
+        assert late.status_code == 400 and error_code(late) == DEAD_LINK, late.text
+        assert "used_up" in late.json()["error"]["error_data"]["details"], late.text
+        assert len(pending_of(api, group["id"])) == 9
+
+
+def link_failures(answer: httpx.Response) -> list[str]:
+    """The reason of each approval that failed because of the link (code 100). A plain
+    error (all failed) lists them in its details as ``<request id>: <reason>; ...``."""
+    body = answer.json()
+    if "error" in body:
+        error = body["error"]
+        if error["code"] != DEAD_LINK:
+            return []
+        listed = error["error_data"]["details"].split(". ", 1)[1]
+        reasons = [item.split(": ", 1)[1] for item in listed.split("; ")]
+        return [r for r in reasons if not r.startswith("No pending join request")]
+    return [
+        item["errors"][0]["error_data"]["details"]
+        for item in body.get("failed_join_requests", [])
+        if item["errors"][0]["code"] == DEAD_LINK
+    ]
+
+
+# ------------------------------------------ joins vs. revoke, pause, expiry, reset
+
+CHANGE_JOINERS = 12  # people joining at once through each link that is being changed
+AFTER_CHANGE = 24  # joins sent after the change took effect, per link
+
+
+@dataclass(frozen=True)
+class TimedJoin:
+    wa_id: str
+    sent: float  # time.time() just before the request was handed to the client
+    answered: float
+    answer: httpx.Response
+
+
+@dataclass(frozen=True)
+class LinkRace:
+    """Joins through one link while it changes. ``took_effect`` is the wall-clock moment
+    the change was in force: its answer's arrival, or the expiry time itself."""
+
+    kind: str
+    group: dict[str, Any]
+    link: dict[str, Any]
+    joins: list[TimedJoin]
+    change: httpx.Response | None
+    change_sent: float
+    took_effect: float
+    members_right_after: dict[str, str | None]
+
+
+async def race_a_change(
+    client: httpx.AsyncClient,
+    kind: str,
+    group: dict[str, Any],
+    link: dict[str, Any],
+    people: Iterator[str],
+) -> LinkRace:
+    """People keep joining through ``link`` while it is revoked, paused, paused with
+    all of its group's links, reset with them, or reaches its ``expire_time``; joining
+    goes on until ``AFTER_CHANGE`` joins were sent after the change took effect."""
+    group_id, link_id = group["id"], link["id"]
+    joins: list[TimedJoin] = []
+    someone_in = asyncio.Event()
+    stop = asyncio.Event()
+    in_an_hour = int(time.time()) + 3600
+
+    async def joiner() -> None:
+        while not stop.is_set():
+            wa_id = next(people)
+            sent = time.time()
+            answer = await client.post(
+                f"/sandbox/invites/{link['code']}/join", json={"wa_id": wa_id}
+            )
+            joins.append(TimedJoin(wa_id, sent, time.time(), answer))
+            if answer.status_code == 200:
+                someone_in.set()
+
+    def send_change() -> Any:
+        if kind == "revoke":
+            return client.request(
+                "DELETE", f"/v23.0/{group_id}/invite_links/{link_id}", json=WHATSAPP
+            )
+        if kind == "pause":
+            body = {**WHATSAPP, "paused_until": in_an_hour}
+            return client.post(f"/v23.0/{group_id}/invite_links/{link_id}", json=body)
+        if kind == "group pause":
+            body = {**WHATSAPP, "invite_links_paused_until": in_an_hour}
+            return client.post(f"/v23.0/{group_id}", json=body)
+        assert kind == "reset"
+        return client.post(f"/v23.0/{group_id}/invite_link", json=WHATSAPP)
+
+    async def changer() -> LinkRace:
+        try:
+            await asyncio.wait_for(someone_in.wait(), 20)
+            change: httpx.Response | None = None
+            if kind == "expiry":
+                change_sent = took_effect = float(link["expire_time"])
+                await asyncio.sleep(max(0.0, took_effect - time.time()))
+            else:
+                await asyncio.sleep(0.01)  # let joins pile up behind each other
+                change_sent = time.time()
+                change = await send_change()
+                took_effect = time.time()
+            # Read as soon as the change took effect: whoever got in is here already.
+            right_after = await client.get(f"/v23.0/{group_id}", params={"fields": "participants"})
+            assert right_after.status_code == 200, right_after.text
+            members = {
+                p["wa_id"]: p.get("invite_link_id") for p in right_after.json()["participants"]
+            }
+            deadline = time.time() + 20
+            while sum(j.sent > took_effect for j in joins) < AFTER_CHANGE:
+                assert time.time() < deadline, f"{kind}: joins stalled after the change"
+                await asyncio.sleep(0.005)
+        finally:
+            stop.set()
+        return LinkRace(kind, group, link, joins, change, change_sent, took_effect, members)
+
+    *_, race = await asyncio.gather(*(joiner() for _ in range(CHANGE_JOINERS)), changer())
+    assert isinstance(race, LinkRace)
+    return race
+
+
+# What a link answers once each change is in force, and the state it then shows.
+CHANGES = {
+    "revoke": ("revoked", "revoked"),
+    "pause": ("paused", "paused"),
+    "group pause": ("paused", "paused"),
+    "expiry": ("expired", "expired"),
+    "reset": ("revoked", "revoked"),
+}
+
+
+def test_joins_racing_a_revoke_a_pause_an_expiry_or_a_reset_never_get_in_after_it(
+    roomy: Server,
+) -> None:
+    biz = make_business(roomy.database_url, roomy.graph)
+    with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30) as api:
+        setups = []
+        for kind in CHANGES:
+            group = create_group(api, biz, subject=f"Link race: {kind}")
+            # Expiry: a few seconds ahead, so that joins come before and after it.
+            fields = {"expire_time": int(time.time()) + 3} if kind == "expiry" else {}
+            setups.append((kind, group, make_link(api, group["id"], name=kind, **fields)))
+        people = (f"1555{n:07d}" for n in itertools.count())
+
+        async def fire() -> list[LinkRace]:
+            async with firing_client(biz, len(setups) * (CHANGE_JOINERS + 2)) as client:
+                return list(
+                    await asyncio.gather(
+                        *(race_a_change(client, k, g, link, people) for k, g, link in setups)
+                    )
+                )
+
+        races = asyncio.run(fire())
+
+        tried: set[str] = set()
+        everyone_in: set[str] = set()
+        for race in races:
+            group, link = race.group, race.link
+            reason, state = CHANGES[race.kind]
+            if race.change is not None:
+                assert race.change.status_code == 200, describe(race.change)
+            joined = [j.wa_id for j in race.joins if j.answer.status_code == 200]
+            for j in race.joins:
+                if j.answer.status_code == 200:
+                    assert j.answer.json() == {"status": "joined", "group_id": group["id"]}
+                else:  # the only refusal here is the change's
+                    assert refusal(j.answer) == reason, f"{race.kind}: {describe(j.answer)}"
+            tried |= {j.wa_id for j in race.joins}
+            everyone_in |= set(joined)
+
+            late = [j for j in race.joins if j.sent > race.took_effect]
+            assert len(late) >= AFTER_CHANGE
+            let_in_late = [describe(j.answer) for j in late if j.answer.status_code == 200]
+            assert let_in_late == [], f"joined after the {race.kind} took effect"
+            # The race was real: joins were in flight while the change was made, and
+            # the link both let people in and turned them away.
+            assert any(
+                j.sent < race.took_effect and j.answered > race.change_sent for j in race.joins
+            ), race.kind
+            assert joined and len(joined) < len(race.joins) - len(late), race.kind
+
+            stored = joined_at(roomy.database_url, group["id"])
+            assert stored.keys() == set(joined), race.kind
+            assert {via for _at, via in stored.values()} == {link["id"]}, race.kind
+            if race.kind == "expiry":
+                # Nobody was admitted at or after the second the link expired.
+                late_in = [
+                    p for p, (at, _via) in stored.items() if at >= link["expire_time"] * 1000
+                ]
+                assert late_in == [], "admitted after the link expired"
+            # Everyone it let in was already in when the change answered: nobody got in
+            # by committing after it. (An expiry has no commit: the clock decides.)
+            if race.kind != "expiry":
+                assert race.members_right_after == dict.fromkeys(joined, link["id"]), race.kind
+
+            shown = read_link(api, group["id"], link["id"])
+            assert shown["state"] == state and shown["counts"]["joined"] == len(joined), shown
+            outsider = wa_ids(1, start=9_000_000)[0]
+            assert refusal(join(biz, link["code"], outsider)) == reason, race.kind
+
+        # Every refused person left nothing behind.
+        assert people_stored(roomy.database_url, biz.business_id) == everyone_in
+        assert len(tried) > len(everyone_in)
+
+        # What each change did to the rest of its group, and pauses are only pauses.
+        by_kind = {race.kind: race for race in races}
+        outsider = wa_ids(1, start=9_000_000)[0]
+        group = by_kind["group pause"].group
+        assert refusal(join(biz, group["code"], outsider)) == "paused"  # the primary too
+        resume = api.post(f"/{group['id']}", json={**WHATSAPP, "invite_links_paused_until": 0})
+        assert resume.status_code == 200, resume.text
+        assert join(biz, by_kind["group pause"].link["code"], outsider).status_code == 200
+        pause = by_kind["pause"]
+        assert join(biz, pause.group["code"], outsider).status_code == 200  # its own pause only
+        resume = api.post(
+            f"/{pause.group['id']}/invite_links/{pause.link['id']}",
+            json={**WHATSAPP, "paused_until": 0},
+        )
+        assert resume.status_code == 200 and resume.json()["state"] == "active", resume.text
+        assert join(biz, pause.link["code"], wa_ids(1, start=9_000_001)[0]).status_code == 200
+        reset = by_kind["reset"]
+        assert reset.change is not None
+        new_code = code_of(reset.change.json()["invite_link"])
+        assert refusal(join(biz, reset.group["code"], outsider)) == "revoked"  # the old primary
+        assert join(biz, new_code, outsider).status_code == 200

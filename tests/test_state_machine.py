@@ -6,11 +6,19 @@ sandbox helpers: create a group, reset or delete its invite link, delete the
 group, change ``join_approval_mode`` and who can manage the link, suspend it;
 people open the link, withdraw their requests and leave; the business approves,
 rejects and removes, and makes or dismisses admins; participants see, reset or
-delete the link as their role and the group's setting allow. Each step runs
-on a model of a few sets and dicts too, and asserts that the server answered
-what the model predicts. After each step the groups it touched are read back:
-participants and their count, pending requests, mode and current link must be
-the model's. Every code a group stops using is tried, and must be dead.
+delete the link as their role and the group's setting allow. A group also has
+links besides its primary (WIRE.md L1-L5): the business makes them, with a
+member limit, an approval rule of their own or a list of the only people who may
+use them; people join through any link of the group; the business revokes one,
+pauses and resumes one or every link of the group, and resets the primary alone
+(``"scope": "primary"``) or every link. Each step runs on a model of a few sets
+and dicts too, and asserts that the server answered what the model predicts,
+down to the reason a link gives for refusing someone. After each step the groups
+it touched are read back: participants and their count, the link each came
+through, pending requests and theirs, mode, group-wide pause, current link, and
+every link of the group with its state, settings and counts (the whole listing,
+and the ``state=active`` one) must be the model's. Every code a group stops
+using is tried, and must be dead.
 
 Ten phone numbers and up to three live groups make collisions, bans and full
 groups common. On a failure hypothesis prints the shrunk steps, which read as a
@@ -29,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -55,6 +64,7 @@ WA_IDS = [f"1555000000{n}" for n in range(10)]
 MODES = ["auto_approve", "approval_required"]
 MAX_PARTICIPANTS = 8  # the server's default limit (WIRE.md, Limits)
 MAX_LIVE_GROUPS = 3
+LINK_STATES = ("active", "paused", "used_up", "revoked")  # expiry is the race tests' part
 # Runs of up to 30 steps per backend: 20 take some 15-25 s. A deeper search, for a
 # nightly job or after touching the rules: GROUPLINK_STATE_MACHINE_EXAMPLES=500.
 EXAMPLES = int(os.environ.get("GROUPLINK_STATE_MACHINE_EXAMPLES", "20"))
@@ -69,9 +79,40 @@ people = st.sampled_from(WA_IDS)
 # or was removed) of the group, so that calls often hit them.
 someone = st.one_of(st.integers(0, len(WA_IDS) - 1), people)
 modes = st.sampled_from(MODES)
+# A link of the group by position, oldest first, counting round (primaries included).
+which_link = st.integers(0, 15)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+@dataclass
+class LinkModel:
+    """One invite link of a group: the primary, a former primary, or another link."""
+
+    code: str
+    primary: bool  # the group's working primary link
+    id: str | None = None  # the server's, learned from the group's listing
+    member_limit: int | None = None
+    mode: str | None = None  # None: the group's rule
+    allowed: frozenset[str] | None = None  # None: anyone with the link
+    paused: bool = False  # its own pause (an hour ahead: never over during a run)
+    revoked: bool = False
+    joined: int = 0  # every admission through it, at once or approved: what the limit caps
+    requests: int = 0
+    approved: int = 0
+    rejected: int = 0
+    left: int = 0
+
+    def state(self, group_paused: bool) -> str:
+        """As the server derives it: the first that applies."""
+        if self.revoked:
+            return "revoked"
+        if self.member_limit is not None and self.joined >= self.member_limit:
+            return "used_up"
+        if self.paused or group_paused:
+            return "paused"
+        return "active"
 
 
 @dataclass
@@ -79,9 +120,13 @@ class GroupModel:
     gid: str
     mode: str
     code: str | None = None  # the current primary link; None after DELETE invite_link
-    codes: list[str] = field(default_factory=list)  # every code it ever had, oldest first
+    codes: list[str] = field(default_factory=list)  # every primary code, oldest first
+    links: dict[str, LinkModel] = field(default_factory=dict)  # code -> link, oldest first
+    links_paused: bool = False  # every link of the group paused (a group setting)
     participants: set[str] = field(default_factory=set)
+    came_through: dict[str, str] = field(default_factory=dict)  # participant -> link code
     pending: dict[str, str] = field(default_factory=dict)  # wa_id -> join_request_id
+    asked_through: dict[str, str] = field(default_factory=dict)  # wa_id -> link code
     banned: set[str] = field(default_factory=set)
     seen: set[str] = field(default_factory=set)  # everyone who ever joined or asked
     admins: set[str] = field(default_factory=set)  # participants the business made admin
@@ -90,9 +135,45 @@ class GroupModel:
     deleted: bool = False
 
     def drop(self, wa_ids: set[str]) -> None:
-        """They are out (left or removed): their role goes with them."""
+        """They are out (left or removed): their role goes with them, and each counts
+        as having left the link they came through."""
         self.participants -= wa_ids
         self.admins -= wa_ids
+        for wa_id in wa_ids:
+            self.links[self.came_through.pop(wa_id)].left += 1
+
+    def admit(self, wa_id: str, code: str) -> None:
+        self.participants.add(wa_id)
+        self.came_through[wa_id] = code
+        self.links[code].joined += 1
+        self.seen.add(wa_id)
+
+    def settle(self, wa_id: str) -> str:
+        """Their pending request is decided or withdrawn: the link they asked through."""
+        del self.pending[wa_id]
+        return self.asked_through.pop(wa_id)
+
+    def state_of(self, code: str) -> str:
+        return self.links[code].state(self.links_paused)
+
+    def revoke(self, *, primary_only: bool = False) -> list[str]:
+        """Revoke the group's working links (or its primary only): the codes that died."""
+        ended = []
+        for code, link in self.links.items():
+            if not link.revoked and (link.primary or not primary_only):
+                link.revoked, link.primary = True, False
+                ended.append(code)
+        if self.code in ended or not primary_only:
+            self.code = None
+        return ended
+
+    def pick_link(self, which: int) -> str:
+        codes = list(self.links)
+        code = codes[which % len(codes)]
+        link = self.links[code]
+        kind = "the primary" if link.primary else f"{self.state_of(code)} link"
+        note(f"# in the next step, link {which} is {kind} {code!r}")
+        return code
 
     def may_manage_link(self, wa_id: str) -> bool:
         return wa_id in self.admins or (wa_id in self.participants and self.link_managers == "all")
@@ -134,6 +215,14 @@ def expect_ok(answer: httpx.Response, status: int = 200) -> dict[str, Any]:
     )
     body: dict[str, Any] = answer.json()
     return body
+
+
+def expect_refusal(answer: httpx.Response, reason: str | None) -> None:
+    """A link's refusal: code 100 with the reason (if given) as ``error_data.details``."""
+    expect_error(answer, 100)
+    if reason is not None:
+        details = answer.json()["error"]["error_data"]["details"]
+        assert details == reason, f"refused as {details!r}, expected {reason!r}: {answer.text}"
 
 
 def code_of(link: str) -> str:
@@ -209,20 +298,26 @@ class InviteLinkMachine(RuleBasedStateMachine):
     def live(self) -> list[GroupModel]:
         return [g for g in self.model.values() if not g.deleted]
 
-    def issued(self, group: GroupModel, link: str) -> None:
+    def new_code(self, link: str) -> str:
         code = code_of(link)
         assert code not in self.issued_codes, f"code {code} issued twice"
         self.issued_codes.add(code)
+        return code
+
+    def issued(self, group: GroupModel, link: str) -> None:
+        """A new primary link."""
+        code = self.new_code(link)
         group.codes.append(code)
         group.code = code
+        group.links[code] = LinkModel(code, primary=True)
 
     def try_code(self, code: str) -> httpx.Response:
         return self.sandbox(f"invites/{code}/join", WA_IDS[0])
 
-    def assert_dead(self, *codes: str) -> None:
-        """Revoked codes let nobody in, and answer like an unknown one."""
+    def assert_dead(self, *codes: str, reason: str | None = None) -> None:
+        """Dead codes let nobody in: code 100, and ``reason`` as its details if given."""
         for answer in self.pool.map(self.try_code, codes):
-            expect_error(answer, 100)
+            expect_refusal(answer, reason)
 
     def numbers_for(self, who: list[int | str], among: Iterable[str]) -> list[str]:
         """Phone numbers for ``who`` (see ``someone``); the reproduction notes them."""
@@ -287,7 +382,7 @@ class InviteLinkMachine(RuleBasedStateMachine):
         group.code = None
         group.participants.clear()
         group.pending.clear()
-        self.assert_dead(*group.codes)
+        self.assert_dead(*group.links, reason="group_unavailable")
         expect_error(self.graph("GET", gid, params={"fields": "participants"}), 131041)
         expect_error(self.graph("GET", f"{gid}/join_requests"), 131041)
         expect_error(self.sandbox(f"groups/{gid}/leave", WA_IDS[0]), 131041)
@@ -304,31 +399,34 @@ class InviteLinkMachine(RuleBasedStateMachine):
 
     # ---- the invite link ---------------------------------------------------------
 
-    @rule(gid=groups, action=st.sampled_from(["reset", "delete"]))
+    @rule(gid=groups, action=st.sampled_from(["reset", "reset primary", "delete"]))
     @compared
     def change_link(self, gid: str, action: str) -> None:
-        """``reset`` (POST invite_link): a new code works at once and every earlier one is
-        dead. ``delete`` (DELETE invite_link): no code works, and GET invite_link answers
-        100, until the next reset."""
+        """``reset`` (POST invite_link): a new primary code works at once and every
+        earlier working link of the group, primary or not, is dead; ``reset primary``
+        (``"scope": "primary"``): only the primary is replaced, the other links work
+        on. ``delete`` (DELETE invite_link): no link works, and GET invite_link
+        answers 100, until the next reset."""
         group = self.group(gid)
-        before = group.code
-        method = "POST" if action == "reset" else "DELETE"
-        answer = self.graph(method, f"{gid}/invite_link", json=WHATSAPP)
+        method = "DELETE" if action == "delete" else "POST"
+        body = {**WHATSAPP, "scope": "primary"} if action == "reset primary" else WHATSAPP
+        answer = self.graph(method, f"{gid}/invite_link", json=body)
         if self.refused_while_suspended(group, answer):
             return
         self.link_changed(group, action, expect_ok(answer))
-        # The code that just stopped, and the group's first (still dead, however many
-        # resets later); trying every old code each time would cost more than it finds.
-        self.assert_dead(
-            *dict.fromkeys(c for c in (before, group.codes[0]) if c and c != group.code)
-        )
 
     def link_changed(self, group: GroupModel, action: str, body: dict[str, Any]) -> None:
-        if action == "reset":
-            self.issued(group, body["invite_link"])
-        else:
+        """The codes that just stopped are dead, and so is the group's first (however
+        many resets later); trying every old code each time would cost more than it
+        finds. Those still working show as such in the listings ``compare`` reads."""
+        ended = group.revoke(primary_only=action == "reset primary")
+        event(f"{action}: {len(ended)} link(s) ended")
+        if action == "delete":
             assert body == {**WHATSAPP, "success": "true"}, body
-            group.code = None
+        else:
+            self.issued(group, body["invite_link"])
+        dead = [c for c in dict.fromkeys([*ended, group.codes[0]]) if c != group.code]
+        self.assert_dead(*dead, reason="revoked")
 
     @rule(gid=groups, who=someone, action=st.sampled_from(["see", "reset", "delete"]))
     @compared
@@ -341,7 +439,6 @@ class InviteLinkMachine(RuleBasedStateMachine):
         [wa_id] = self.numbers_for([who], group.participants)
         method = {"see": "GET", "reset": "POST", "delete": "DELETE"}[action]
         answer = self.sandbox(f"groups/{gid}/invite_link", wa_id, method)
-        before = group.code
         if not group.may_manage_link(wa_id):
             event(f"person {action}: refused")
             expect_error(answer, 10, 403)
@@ -352,14 +449,138 @@ class InviteLinkMachine(RuleBasedStateMachine):
             else:
                 assert code_of(expect_ok(answer)["invite_link"]) == group.code
         elif not self.refused_while_suspended(group, answer):
-            event(f"person {action}: done")
+            event(f"person {action}: done")  # a participant's reset is of every link
             self.link_changed(group, action, expect_ok(answer))
-            if before and before != group.code:
-                self.assert_dead(before)
-        # The code that just stopped, and the group's first (still dead, however many
-        # resets later); trying every old code each time would cost more than it finds.
-        self.assert_dead(
-            *dict.fromkeys(c for c in (before, group.codes[0]) if c and c != group.code)
+
+    # ---- links besides the primary (WIRE.md L1-L5) ---------------------------------
+
+    @rule(
+        gid=groups,
+        limit=st.none() | st.integers(1, 3),
+        mode=st.none() | modes,
+        allowed=st.none() | st.lists(people, min_size=1, max_size=3),
+    )
+    @compared
+    def create_link(
+        self, gid: str, limit: int | None, mode: str | None, allowed: list[str] | None
+    ) -> None:
+        """Another link: with a member limit or none, the group's approval rule or its
+        own, for anyone or only for the people listed (by phone number)."""
+        group = self.group(gid)
+        body: dict[str, Any] = {**WHATSAPP, "name": f"Link {len(group.links)}"}
+        if limit is not None:
+            body["member_limit"] = limit
+        if mode is not None:
+            body["join_approval_mode"] = mode
+        if allowed is not None:
+            body["allowed_users"] = [{"user": wa_id} for wa_id in allowed]
+        answer = self.graph("POST", f"{gid}/invite_links", json=body)
+        if self.refused_while_suspended(group, answer):
+            return
+        made = expect_ok(answer)
+        assert made["messaging_product"] == "whatsapp" and made["request_id"], made
+        code = self.new_code(made["invite_link"])
+        link = group.links[code] = LinkModel(
+            code,
+            primary=False,
+            id=str(made["id"]),
+            member_limit=limit,
+            mode=mode,
+            allowed=None if allowed is None else frozenset(allowed),
+        )
+        event("link: made" + (" with a list" if allowed else ""))
+        self.check_link(group, link, made)
+
+    @rule(gid=groups, which=which_link, who=st.lists(someone, min_size=1, max_size=3))
+    @compared
+    def join_link(self, gid: str, which: int, who: list[int | str]) -> Any:
+        """People open one link of the group (an int ``which``: the n-th, oldest first,
+        former primaries and revoked links included). An int in ``who`` stands for the
+        n-th person the link is for, if it has a list, else as in ``join``."""
+        group = self.group(gid)
+        code = group.pick_link(which)
+        listed = group.links[code].allowed
+        new = []
+        for w in who:
+            among = group.returning() if listed is None else listed
+            if request_id := self.join_one(group, self.numbers_for([w], among)[0], code):
+                new.append(request_id)
+        return multiple(*new)
+
+    @rule(gid=groups, which=which_link)
+    @compared
+    def revoke_link(self, gid: str, which: int) -> None:
+        """DELETE a link: it is dead at once (revoking the primary leaves the group
+        without one, as DELETE invite_link does); revoking it again changes nothing."""
+        group = self.group(gid)
+        code = group.pick_link(which)
+        link = group.links[code]
+        answer = self.graph("DELETE", f"{gid}/invite_links/{link.id}", json=WHATSAPP)
+        if self.refused_while_suspended(group, answer):
+            return
+        assert expect_ok(answer) == {**WHATSAPP, "success": "true"}
+        event("revoke: " + ("again" if link.revoked else "primary" if link.primary else "other"))
+        if link.primary:
+            group.code = None
+        link.revoked, link.primary = True, False
+        self.assert_dead(code, reason="revoked")
+
+    @rule(gid=groups, which=which_link, paused=st.booleans())
+    @compared
+    def pause_link(self, gid: str, which: int, paused: bool) -> None:
+        """Pause one link for an hour, or resume it (``paused_until`` 0); a revoked link
+        cannot be changed (100)."""
+        group = self.group(gid)
+        code = group.pick_link(which)
+        link = group.links[code]
+        until = int(time.time()) + 3600 if paused else 0
+        answer = self.graph(
+            "POST", f"{gid}/invite_links/{link.id}", json={**WHATSAPP, "paused_until": until}
+        )
+        if self.refused_while_suspended(group, answer):
+            return
+        if link.revoked:
+            event("pause: revoked link")
+            expect_error(answer, 100)
+            return
+        event("pause: paused" if paused else "pause: resumed")
+        link.paused = paused
+        self.check_link(group, link, expect_ok(answer))
+
+    @rule(gid=groups, paused=st.booleans())
+    @compared
+    def pause_all(self, gid: str, paused: bool) -> None:
+        """Pause every link of the group for an hour, or resume them (0)."""
+        group = self.group(gid)
+        until = int(time.time()) + 3600 if paused else 0
+        answer = self.graph("POST", gid, json={**WHATSAPP, "invite_links_paused_until": until})
+        if not self.refused_while_suspended(group, answer):
+            event("pause all: paused" if paused else "pause all: resumed")
+            assert expect_ok(answer)["request_id"]
+            group.links_paused = paused
+
+    def check_link(self, group: GroupModel, link: LinkModel, shown: dict[str, Any]) -> None:
+        """An InviteLink as the server shows it is the model's ``link``."""
+        assert code_of(shown["invite_link"]) == link.code, shown
+        if link.id is None:  # a primary: its id is first seen in the listing
+            link.id = str(shown["id"])
+        assert shown["id"] == link.id, shown
+        assert shown["is_primary"] is link.primary, shown
+        assert shown["state"] == group.state_of(link.code), shown
+        assert shown["member_limit"] == link.member_limit, shown
+        assert shown["join_approval_mode"] == link.mode, shown
+        assert (shown["paused_until"] is not None) == (link.paused and not link.revoked), shown
+        assert (shown["revoked_timestamp"] is not None) == link.revoked, shown
+        if link.allowed is None:
+            assert shown["allowed_users"] is None, shown
+        else:
+            assert {p["wa_id"] for p in shown["allowed_users"]} == link.allowed, shown
+            for person in shown["allowed_users"]:
+                self.see_person(person["wa_id"], person["user_id"])
+        counts = (link.joined, link.requests, link.approved, link.rejected, link.left, 0)
+        names = ("joined", "join_requests", "approved", "rejected", "left", "opens")
+        assert tuple(shown["counts"][n] for n in names) == counts, (
+            f"counts {shown['counts']}, expected {dict(zip(names, counts, strict=True))}"
         )
 
     # ---- people ------------------------------------------------------------------
@@ -378,21 +599,29 @@ class InviteLinkMachine(RuleBasedStateMachine):
                 new.append(request_id)
         return multiple(*new)
 
-    def join_one(self, group: GroupModel, wa_id: str) -> str | None:
-        """One person opens the group's latest code; returns a new join request's id."""
+    def join_one(self, group: GroupModel, wa_id: str, code: str | None = None) -> str | None:
+        """One person opens ``code`` (by default the group's latest primary code);
+        returns a new join request's id."""
         event("join: " + ("coming back" if wa_id in group.returning() else "new"))
-        code = group.codes[-1]
+        code = group.codes[-1] if code is None else code
+        link = group.links[code]
         answer = self.sandbox(f"invites/{code}/join", wa_id)
-        if code != group.code or group.suspended:
-            event("join: dead link" + (" (suspended)" if group.suspended else ""))
-            expect_error(answer, 100)
+        if group.suspended:
+            event("join: suspended")
+            expect_refusal(answer, "group_unavailable")
+        elif (state := group.state_of(code)) != "active":
+            event(f"join: link {state}")
+            expect_refusal(answer, state)
+        elif link.allowed is not None and wa_id not in link.allowed:
+            event("join: not on the link's list")
+            expect_refusal(answer, "not_allowed")
         elif wa_id in group.banned:
             event("join: banned")
             expect_error(answer, 131203)
         elif wa_id in group.participants:
             event("join: already in")
             expect_error(answer, 131202)
-        elif group.mode == "auto_approve":
+        elif (link.mode or group.mode) == "auto_approve":
             if len(group.participants) >= MAX_PARTICIPANTS:
                 event("join: full")
                 expect_error(answer, 131204)
@@ -401,21 +630,23 @@ class InviteLinkMachine(RuleBasedStateMachine):
                     "join: joined" + (" with a request pending" if wa_id in group.pending else "")
                 )
                 assert expect_ok(answer) == {"status": "joined", "group_id": group.gid}
-                group.participants.add(wa_id)
-                group.seen.add(wa_id)
-                group.pending.pop(wa_id, None)  # an earlier request is settled by joining
+                if wa_id in group.pending:  # an earlier request is settled by joining
+                    group.settle(wa_id)
+                group.admit(wa_id, code)
         else:
             body = expect_ok(answer)
             assert (body["status"], body["group_id"]) == ("requested", group.gid), body
             request_id = str(body["join_request_id"])
-            if wa_id in group.pending:
+            if wa_id in group.pending:  # through any link: the first request stands
                 event("join: asked again")
                 assert request_id == group.pending[wa_id], "asking twice made a second request"
             else:
-                event("join: requested")
+                event("join: requested" + ("" if link.primary else " through another link"))
                 assert request_id not in self.request_ids, "join request id reused"
                 self.request_ids.add(request_id)
                 group.pending[wa_id] = request_id
+                group.asked_through[wa_id] = code
+                link.requests += 1
                 group.seen.add(wa_id)
                 return request_id
         return None
@@ -432,7 +663,8 @@ class InviteLinkMachine(RuleBasedStateMachine):
         if wa_id in group.pending:
             event("cancel: withdrawn")
             body = expect_ok(answer)
-            assert body == {"status": "cancelled", "join_request_id": group.pending.pop(wa_id)}
+            assert body == {"status": "cancelled", "join_request_id": group.pending[wa_id]}
+            group.settle(wa_id)
         else:
             event("cancel: nothing pending")
             expect_error(answer, 131213)
@@ -520,11 +752,19 @@ class InviteLinkMachine(RuleBasedStateMachine):
             elif approve and len(group.participants) >= MAX_PARTICIPANTS:
                 event("approve: group full")
                 failed.append((request_id, 131204))
+            elif approve and (via := group.links[group.asked_through[wa_id]]).member_limit == (
+                via.joined
+            ):
+                event("approve: the link's member limit is reached")
+                failed.append((request_id, 100))
             else:
                 done.append(request_id)
-                del group.pending[wa_id]
-                if approve:
-                    group.participants.add(wa_id)
+                link = group.links[group.settle(wa_id)]
+                if approve:  # whatever the link's state: the request was made while it worked
+                    link.approved += 1
+                    group.admit(wa_id, link.code)
+                else:
+                    link.rejected += 1
         if failed and not done:  # nothing decided: a plain error, the first failure's code
             event(f"{verb}: none")
             expect_error(answer, failed[0][1])
@@ -538,6 +778,9 @@ class InviteLinkMachine(RuleBasedStateMachine):
             ]
             assert got == failed, body
             assert body["errors"][0]["code"] == 131201, body
+            for item in body["failed_join_requests"]:
+                if item["errors"][0]["code"] == 100:
+                    assert item["errors"][0]["error_data"]["details"] == "used_up", body
         else:
             event(f"{verb}: all")
             assert "failed_join_requests" not in body, body

@@ -42,7 +42,16 @@ def test_asking_to_join_makes_one_pending_request(api: httpx.Client, biz: Busine
     assert set(body) == {"data", "paging"}
     assert "cursors" in body["paging"]
     [item] = body["data"]
-    assert set(item) == {"join_request_id", "user_id", "wa_id", "creation_timestamp"}
+    # Meta's keys, and grouplink's own: the link the request came through.
+    assert set(item) == {
+        "join_request_id",
+        "user_id",
+        "wa_id",
+        "creation_timestamp",
+        "invite_link_id",
+    }
+    primary = api.get(f"/{group['id']}/invite_links").json()["data"][0]
+    assert item["invite_link_id"] == primary["id"]
     assert item["join_request_id"] == first
     assert item["wa_id"] == phone(1)
     assert item["user_id"].startswith("US.") and item["user_id"][3:].isdigit()
@@ -63,7 +72,13 @@ def test_approve_makes_the_person_a_participant(api: httpx.Client, biz: Business
     assert isinstance(body["request_id"], str) and body["request_id"]
     assert body["approved_join_requests"] == [request_id]
 
-    assert participants_of(api, group["id"]) == [{"user_id": pending["user_id"], "wa_id": phone(1)}]
+    assert participants_of(api, group["id"]) == [
+        {
+            "user_id": pending["user_id"],
+            "wa_id": phone(1),
+            "invite_link_id": pending["invite_link_id"],
+        }
+    ]
     assert count_of(api, group["id"]) == 1
     assert pending_of(api, group["id"]) == []
 

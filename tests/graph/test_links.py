@@ -17,7 +17,7 @@ from tests.graph.helpers import (
     sandbox_post,
     wa_ids_of,
 )
-from tests.support import Business, create_group
+from tests.support import Business, create_group, make_business
 
 
 def test_get_invite_link_answers_the_current_link_on_this_server(
@@ -59,18 +59,19 @@ def test_reset_makes_a_new_code_and_kills_the_old_one_at_once(
     assert wa_ids_of(api, group["id"]) == ["15550100001", "15550100003"]
 
 
-def test_dead_code_answers_like_a_code_that_never_existed(api: httpx.Client, biz: Business) -> None:
+def test_a_dead_code_says_revoked_to_its_business_and_unknown_to_any_other(
+    api: httpx.Client, biz: Business, server: Server
+) -> None:
     group = create_group(api, biz)
     reset_link(api, group["id"])
-    old = join(biz, group["code"], "15550100001")
-    never = join(biz, "A" * 22, "15550100001")
-    assert_envelope(old, 400, 100)
-    assert_envelope(never, 400, 100)
-    assert old.json()["error"]["message"] == never.json()["error"]["message"]
-    assert (
-        old.json()["error"]["error_data"]["details"]
-        == never.json()["error"]["error_data"]["details"]
-    )
+    old = assert_envelope(join(biz, group["code"], "15550100001"), 400, 100)
+    never = assert_envelope(join(biz, "A" * 22, "15550100001"), 400, 100)
+    assert old["error_data"]["details"] == "revoked"
+    assert never["error_data"]["details"] == "unknown"
+    # Another business learns nothing from the code: it reads as one never issued.
+    stranger = make_business(server.database_url, server.graph)
+    theirs = assert_envelope(join(stranger, group["code"], "15550100001"), 400, 100)
+    assert theirs == {**never, "fbtrace_id": theirs["fbtrace_id"]}
 
 
 def test_several_resets_leave_only_the_newest_code_working(

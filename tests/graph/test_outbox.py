@@ -103,7 +103,14 @@ def test_join_by_link_adds_a_participant(outbox: Outbox, biz: Business, api: htt
     item = outbox.one(PARTICIPANTS, "group_participants_add", group["id"])
     [person] = participants_of(api, group["id"])
     assert item["reason"] == "invite_link"
-    assert item["added_participants"] == [{"user_id": person["user_id"], "wa_id": phone(1)}]
+    # grouplink adds the link the person came through (Meta's keys are unchanged).
+    assert item["added_participants"] == [
+        {
+            "user_id": person["user_id"],
+            "wa_id": phone(1),
+            "invite_link_id": person["invite_link_id"],
+        }
+    ]
 
 
 def test_join_request_created_revoked_and_approved(

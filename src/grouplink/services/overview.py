@@ -18,13 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain.errors import GroupUnknown
 from grouplink.domain.groups import JoinApprovalMode, LinkManagers
+from grouplink.domain.links import LinkState
 from grouplink.domain.permissions import Ability, Role, abilities, require
 from grouplink.services.core import Actor, Core
 from grouplink.services.joins import RequestState
 from grouplink.store import links, queries
 from grouplink.store.paging import Page, page_rows
 from grouplink.store.queries import Row
-from grouplink.store.tables import bans, groups, join_requests, participants, people, phone_numbers
+from grouplink.store.tables import (
+    bans,
+    groups,
+    invite_links,
+    join_requests,
+    participants,
+    people,
+    phone_numbers,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +51,22 @@ class Viewer:
 
 
 @dataclass(frozen=True, slots=True)
+class CameThrough:
+    """The invite link someone joined or asked through, as its managers know it."""
+
+    link_id: str
+    name: str
+    is_primary: bool  # the group's working primary link now
+    working: bool  # not revoked (an expired or paused link still "works" here)
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     wa_id: str
     user_id: str
     role: Role
     joined_at: int
+    came_through: CameThrough | None = None  # None: no link, or the viewer may not see links
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +74,7 @@ class PendingRequest:
     id: str
     wa_id: str
     created_at: int
+    came_through: CameThrough | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +100,9 @@ class GroupView:
     role: Role
     pending_count: int  # 0 unless the viewer may decide
     link_code: str | None  # the working primary link, when the viewer may manage it
+    link_id: str | None  # and its id
+    links_paused_until: int | None  # every link of the group admits nobody until then
+    link_rotation_days: int  # 0: the primary link is never rotated
 
     def may(self, ability: Ability) -> bool:
         return ability in abilities(self.role, self.link_managers)
@@ -157,6 +181,9 @@ async def group_view(core: Core, viewer: Viewer, group_id: str) -> GroupView:
         role=role,
         pending_count=pending,
         link_code=None if link is None else link.code,
+        link_id=None if link is None else link.id,
+        links_paused_until=group.links_paused_until,
+        link_rotation_days=group.link_rotation_days,
     )
 
 
@@ -169,9 +196,14 @@ async def members(core: Core, group: GroupView) -> list[Member]:
     async with core.db.read() as conn:
         query = (
             sa.select(
-                people.c.wa_id, people.c.user_id, participants.c.role, participants.c.joined_at
+                people.c.wa_id,
+                people.c.user_id,
+                participants.c.role,
+                participants.c.joined_at,
+                *_LINK_COLUMNS,
             )
             .join(participants, participants.c.person_pk == people.c.pk)
+            .outerjoin(invite_links, invite_links.c.pk == participants.c.link_pk)
             .where(participants.c.group_pk == group.pk)
             .order_by(
                 (participants.c.role == Role.ADMIN.value).desc(),
@@ -180,7 +212,8 @@ async def members(core: Core, group: GroupView) -> list[Member]:
             )
         )
         return [
-            Member(r.wa_id, r.user_id, Role(r.role), r.joined_at) for r in await conn.execute(query)
+            Member(r.wa_id, r.user_id, Role(r.role), r.joined_at, _came_through(group, r))
+            for r in await conn.execute(query)
         ]
 
 
@@ -189,15 +222,21 @@ async def pending_requests(core: Core, group: GroupView) -> list[PendingRequest]
     group.require(Ability.DECIDE)
     async with core.db.read() as conn:
         query = (
-            sa.select(join_requests.c.id, join_requests.c.created_at, people.c.wa_id)
+            sa.select(
+                join_requests.c.id, join_requests.c.created_at, people.c.wa_id, *_LINK_COLUMNS
+            )
             .join(people, people.c.pk == join_requests.c.person_pk)
+            .outerjoin(invite_links, invite_links.c.pk == join_requests.c.link_pk)
             .where(
                 join_requests.c.group_pk == group.pk,
                 join_requests.c.state == RequestState.PENDING,
             )
             .order_by(join_requests.c.pk)
         )
-        return [PendingRequest(r.id, r.wa_id, r.created_at) for r in await conn.execute(query)]
+        return [
+            PendingRequest(r.id, r.wa_id, r.created_at, _came_through(group, r))
+            for r in await conn.execute(query)
+        ]
 
 
 async def banned(core: Core, group: GroupView) -> list[BannedPerson]:
@@ -221,6 +260,27 @@ async def phone_numbers_of(core: Core, business_id: str) -> list[dict[str, Any]]
             .order_by(phone_numbers.c.created_at, phone_numbers.c.id)
         )
         return [dict(r._mapping) for r in await conn.execute(query)]
+
+
+# The link each participant or request came through, joined into the listing's own query.
+_LINK_COLUMNS = (
+    invite_links.c.id.label("link_id"),
+    invite_links.c.name.label("link_name"),
+    invite_links.c.is_primary.label("link_is_primary"),
+    invite_links.c.state.label("link_state"),
+)
+
+
+def _came_through(group: GroupView, row: Row) -> CameThrough | None:
+    """Only those who manage the links see which one a person used (names can be telling)."""
+    if row.link_id is None or not group.may(Ability.MANAGE_LINK):
+        return None
+    return CameThrough(
+        link_id=row.link_id,
+        name=row.link_name,
+        is_primary=bool(row.link_is_primary),
+        working=row.link_state == LinkState.ACTIVE,
+    )
 
 
 def _pending_count(group_pk: sa.ColumnElement[int] | int) -> sa.Select[int]:

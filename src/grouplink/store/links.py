@@ -150,6 +150,8 @@ async def revoke_link(conn: AsyncConnection, link_pk: int, actor: str, now: int)
 
 
 async def update_link(conn: AsyncConnection, link_pk: int, values: Mapping[str, Any]) -> None:
+    if not values:
+        return
     await conn.execute(sa.update(invite_links).where(invite_links.c.pk == link_pk).values(values))
 
 
@@ -240,7 +242,10 @@ async def set_allowed(conn: AsyncConnection, link_pk: int, person_pks: list[int]
     if person_pks:
         await conn.execute(
             sa.insert(invite_link_people),
-            [{"link_pk": link_pk, "person_pk": pk} for pk in dict.fromkeys(person_pks)],
+            [
+                {"link_pk": link_pk, "person_pk": pk, "position": n}
+                for n, pk in enumerate(dict.fromkeys(person_pks))
+            ],
         )
     await update_link(conn, link_pk, {"restricted": person_pks is not None})
 
@@ -259,14 +264,14 @@ _ALLOWED = sa.select(invite_link_people.c.link_pk).where(
 async def allowed_people(
     conn: AsyncConnection, link_pks: list[int]
 ) -> dict[int, list[tuple[str, str]]]:
-    """The (user_id, wa_id) of the people each restricted link is for, in the order added."""
+    """The (user_id, wa_id) of the people each restricted link is for, in the order given."""
     if not link_pks:
         return {}
     query = (
         sa.select(invite_link_people.c.link_pk, people.c.user_id, people.c.wa_id)
         .join(people, people.c.pk == invite_link_people.c.person_pk)
         .where(invite_link_people.c.link_pk.in_(link_pks))
-        .order_by(invite_link_people.c.link_pk, people.c.pk)
+        .order_by(invite_link_people.c.link_pk, invite_link_people.c.position)
     )
     found: dict[int, list[tuple[str, str]]] = {}
     for row in await conn.execute(query):

@@ -127,6 +127,7 @@ invite_link_people = sa.Table(
     metadata,
     sa.Column("link_pk", sa.ForeignKey("invite_links.pk"), primary_key=True),
     sa.Column("person_pk", sa.ForeignKey("people.pk"), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),  # the order they were given in
 )
 
 people = sa.Table(

@@ -50,3 +50,37 @@ def date(ms: int) -> str:
 def moment(ms: int) -> str:
     """``1763700000000`` -> ``21 Nov 2025, 04:40 UTC``: a date with its time, said in UTC."""
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%-d %b %Y, %H:%M UTC")
+
+
+def datetime_field(ms: int | None) -> str:
+    """The value of a ``datetime-local`` field for ``ms``, in UTC to the minute; "" for none."""
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def link_title(name: str, is_primary: bool) -> str:
+    """What a link is called on a page: its name, else what it is."""
+    return name or ("Main link" if is_primary else "Unnamed link")
+
+
+def came_through(name: str, is_primary: bool, working: bool) -> str:
+    """``via Poster at the library``: the link a person joined or asked through."""
+    if name:
+        return f"via {name}"
+    if is_primary:
+        return "via main link"
+    return "via an unnamed link" if working else "via an earlier link"
+
+
+def joined_of(joined: int, limit: int | None) -> str:
+    """``3 of 10 joined``: the people a link let in, against its limit if it has one."""
+    return f"{joined} of {limit:,} joined" if limit is not None else f"{joined} joined"
+
+
+def people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count:,} people"
+
+
+def link_count(count: int) -> str:
+    return "1 link" if count == 1 else f"{count:,} links"

@@ -74,7 +74,7 @@ def back_to(path: str, notice: str, **counts: int) -> RedirectResponse:
 # Short labels: all five fit across a phone.
 TABS = (
     ("", "Info", Ability.VIEW),
-    ("invite", "Link", Ability.MANAGE_LINK),
+    ("invite", "Invite links", Ability.MANAGE_LINK),
     ("requests", "Requests", Ability.DECIDE),
     ("members", "People", Ability.VIEW),
     ("settings", "Settings", Ability.EDIT),
@@ -107,6 +107,15 @@ def group_frame(console: Console, group: GroupView, screen: str) -> dict[str, An
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A second way to confirm: a button that also sends ``name=value``."""
+
+    label: str
+    name: str
+    value: str
+
+
 def confirm_page(
     console: Console,
     group: GroupView,
@@ -116,6 +125,7 @@ def confirm_page(
     warning: str,
     confirm: str,
     back: str = "",
+    alternative: Choice | None = None,
 ) -> Response:
     """The no-JavaScript confirmation of ``screen`` (it posts there); Cancel goes to ``back``."""
     return console.render(
@@ -125,6 +135,7 @@ def confirm_page(
         warning=warning,
         action=group_path(group.id, screen),
         confirm=confirm,
+        alternative=alternative,
         cancel=group_path(group.id, back),
     )
 

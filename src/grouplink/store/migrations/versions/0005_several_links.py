@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["person_pk"], ["people.pk"], name="fk_invite_link_people_person_pk_people"
         ),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("link_pk", "person_pk", name="pk_invite_link_people"),
     )
 
