@@ -49,8 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await migrate(core.db)
         await core.load_secret()
-        rotator = Rotator(core)
-        rotating = asyncio.create_task(rotator.run())
+        rotator, opens = Rotator(core), app.state.web.opens
+        background = [asyncio.create_task(rotator.run()), asyncio.create_task(opens.run())]
         dispatcher = None
         if settings.dispatcher == "inline":
             dispatcher = Dispatcher(core, settings.dispatch_settings())
@@ -65,7 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             dispatcher.stop()
             await running
         rotator.stop()
-        await rotating
+        opens.stop()
+        await asyncio.gather(*background)
+        await opens.flush()  # what this process saw last
         await core.db.dispose()
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN; these serve them.

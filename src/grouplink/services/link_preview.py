@@ -74,6 +74,7 @@ class LinkPreview:
     group: GroupCard | None = None
     standing: Standing = Standing.NONE
     paused_until: int | None = None  # unix ms, when the status is PAUSED
+    link_pk: int | None = None  # the link whose page shows the group: its opens count
     group_id: str | None = None  # for participants only: where the console shows the group
     can_manage_link: bool = False  # the participant may manage the link (their role, the setting)
 
@@ -90,8 +91,9 @@ async def preview(core: Core, code: str, wa_id: str | None = None) -> LinkPrevie
         return LinkPreview(status, card)
     view = group_link_view(group, group, "link_")
     pause = paused_until(view, core.clock()) if status is LinkStatus.PAUSED else None
+    seen = {"paused_until": pause, "link_pk": group.link_pk}
     if wa_id is None:
-        return LinkPreview(status, card, paused_until=pause)
+        return LinkPreview(status, card, **seen)
     async with core.db.read() as conn:
         standing = await _standing(conn, group, wa_id)
         if standing is Standing.NONE and view.restricted:
@@ -99,10 +101,11 @@ async def preview(core: Core, code: str, wa_id: str | None = None) -> LinkPrevie
             if person is None or not await links.is_allowed(conn, group.link_pk, person.pk):
                 standing = Standing.NOT_ALLOWED
         if standing is not Standing.MEMBER:
-            return LinkPreview(status, card, standing, pause)
+            return LinkPreview(status, card, standing, **seen)
         role = await queries.role_of(conn, group, wa_id)
     can = abilities(role, LinkManagers(group.link_managers))
-    return LinkPreview(status, card, standing, pause, group.id, Ability.MANAGE_LINK in can)
+    manages = Ability.MANAGE_LINK in can
+    return LinkPreview(status, card, standing, group_id=group.id, can_manage_link=manages, **seen)
 
 
 async def picture(core: Core, code: str) -> LinkPicture | None:

@@ -130,6 +130,16 @@ invite_link_people = sa.Table(
     sa.Column("position", sa.Integer, nullable=False),  # the order they were given in
 )
 
+# Who opened a link on a UTC day, as a keyed hash under a random key made for that day
+# alone; the key and the day's rows are deleted once the day is over (services/opens.py).
+link_open_marks = sa.Table(
+    "link_open_marks",
+    metadata,
+    sa.Column("link_pk", sa.ForeignKey("invite_links.pk"), primary_key=True),
+    sa.Column("day", sa.Integer, primary_key=True),  # UTC days since 1970-01-01
+    sa.Column("visitor", sa.BigInteger, primary_key=True),
+)
+
 people = sa.Table(
     "people",
     metadata,

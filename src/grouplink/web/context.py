@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from grouplink.services import sessions
 from grouplink.services.code_senders import CodeSender, load_sender
 from grouplink.services.core import Core
+from grouplink.services.opens import OpenCounter
 from grouplink.services.signin import SignInRules
 from grouplink.settings import Settings
 from grouplink.web import csrf
@@ -30,6 +31,7 @@ class Web:
     throttle: Throttle
     sender: CodeSender
     rules: SignInRules
+    opens: OpenCounter
 
     @classmethod
     def from_settings(cls, core: Core, settings: Settings) -> Web:
@@ -43,6 +45,7 @@ class Web:
                 max_attempts=settings.signin_max_attempts,
                 session_seconds=settings.session_seconds,
             ),
+            opens=OpenCounter(core),
         )
 
     @property

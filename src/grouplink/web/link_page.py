@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from grouplink.domain.errors import (
@@ -21,6 +21,7 @@ from grouplink.domain.errors import (
     LinkDead,
 )
 from grouplink.domain.groups import JoinApprovalMode
+from grouplink.domain.opens import is_unfurler, visitor_of
 from grouplink.paths import LINK_PAGE
 from grouplink.services import joins, link_preview
 from grouplink.services.link_preview import LinkPreview, LinkStatus, Standing
@@ -36,12 +37,15 @@ DONE = frozenset({"joined", "withdrawn", "full"})
 
 @router.api_route(LINK_PAGE, methods=["GET", "HEAD"])
 async def link_page(
-    code: str, web: WebDep, visitor: VisitorDep, done: str | None = None
+    request: Request, code: str, web: WebDep, visitor: VisitorDep, done: str | None = None
 ) -> Response:
     await web.throttle.check(web.settings.rate_link_page, "page", visitor.address)
     preview = await link_preview.preview(web.core, code, visitor.wa_id)
     if preview.group is None:
         return visitor.keep_cookies(_dead(preview.status))
+    agent = request.headers.get("user-agent", "")
+    if request.method == "GET" and preview.link_pk is not None and not is_unfurler(agent):
+        web.opens.seen(preview.link_pk, visitor_of(visitor.wa_id, visitor.address, agent))
     state = page_state(preview, done if done in DONE else None)
     context = _open_context(web, visitor, code, preview, state, done)
     return visitor.keep_cookies(render("link.html", **context))

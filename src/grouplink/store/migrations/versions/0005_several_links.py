@@ -73,6 +73,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("link_pk", "person_pk", name="pk_invite_link_people"),
     )
 
+    op.create_table(
+        "link_open_marks",
+        sa.Column("link_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("day", sa.Integer(), nullable=False),
+        sa.Column("visitor", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["link_pk"], ["invite_links.pk"], name="fk_link_open_marks_link_pk_invite_links"
+        ),
+        sa.PrimaryKeyConstraint("link_pk", "day", "visitor", name="pk_link_open_marks"),
+    )
+
     with op.batch_alter_table("groups") as table:
         table.add_column(sa.Column("links_paused_until", sa.BigInteger(), nullable=True))
         table.add_column(
@@ -87,6 +98,7 @@ def downgrade() -> None:
         table.drop_index("ix_groups_next_rotation_at")
         for name in ("next_rotation_at", "link_rotation_days", "links_paused_until"):
             table.drop_column(name)
+    op.drop_table("link_open_marks")
     op.drop_table("invite_link_people")
     with op.batch_alter_table("invite_links") as table:
         table.drop_constraint("uq_invite_links_id", type_="unique")
