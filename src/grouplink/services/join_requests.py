@@ -109,6 +109,7 @@ async def decide(
         asked = {"group": group.pk, "ids": request_ids}
         rows: dict[str, Any] = {r.id: r for r in await conn.execute(_REQUESTS_WITH_PEOPLE, asked)}
         to_admit: list[Arrival] = []
+        rejected: list[int] = []  # the links of the rejected requests
         for request_id in request_ids:
             row = rows.get(request_id)
             if row is None or row.state != RequestState.PENDING:
@@ -124,13 +125,14 @@ async def decide(
                 to_admit.append(
                     Arrival(row.person_pk, row.user_id, row.wa_id, row.link_pk, row.link_id)
                 )
+            else:
+                rejected.append(row.link_pk)
             state = RequestState.APPROVED if approve else RequestState.REJECTED
             await close_request(conn, row.pk, state, actor.label, now)
-            counter = "approved_count" if approve else "rejected_count"
-            await links.bump(conn, row.link_pk, **{counter: 1})
             done.append(request_id)
         if to_admit:
             await admit(conn, core, group, to_admit, actor, now, via_request=True)
+        await links.bump_many(conn, rejected, "rejected_count")
         if done:
             await queries.audit(
                 conn,

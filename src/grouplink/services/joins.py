@@ -247,7 +247,9 @@ async def admit(
         ],
     )
     await conn.execute(_COUNT_PARTICIPANTS, {"group": group.pk, "added": len(arrivals)})
-    await links.bump_many(conn, (a.link_pk for a in arrivals), "joined_count")
+    # People approved count as approved too, in the same statement per link.
+    counters = ("joined_count", "approved_count") if via_request else ("joined_count",)
+    await links.bump_many(conn, (a.link_pk for a in arrivals), *counters)
     added = [events.arrival(a.user_id, a.wa_id, a.link_id, via_request) for a in arrivals]
     await queries.emit(conn, group, events.participants_add(group.id, now, added), now)
     await queries.audit(

@@ -226,14 +226,15 @@ async def bump(conn: AsyncConnection, link_pk: int, **counters: int) -> None:
     await conn.execute(sa.update(invite_links).where(invite_links.c.pk == link_pk).values(changes))
 
 
-async def bump_many(conn: AsyncConnection, link_pks: Iterable[int | None], counter: str) -> None:
-    """Add one to ``counter`` of each link, once per time it is named; None is skipped."""
+async def bump_many(conn: AsyncConnection, link_pks: Iterable[int | None], *counters: str) -> None:
+    """Add one to each of ``counters`` of each link, once per time it is named (one
+    statement per link); None is skipped."""
     times: dict[int, int] = {}
     for pk in link_pks:
         if pk is not None:
             times[pk] = times.get(pk, 0) + 1
     for pk, n in times.items():
-        await bump(conn, pk, **{counter: n})
+        await bump(conn, pk, **dict.fromkeys(counters, n))
 
 
 async def set_allowed(conn: AsyncConnection, link_pk: int, person_pks: list[int] | None) -> None:
