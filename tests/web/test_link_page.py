@@ -8,11 +8,9 @@ where the person stands, and a dead link must say nothing about its group.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import Server
 from tests.graph.helpers import (
@@ -29,20 +27,6 @@ from tests.support import Business, create_group
 from tests.web.pages import Page, Person, without_csrf
 
 DESCRIPTION = "We read one novel a month.\nNew members welcome!"
-
-
-@pytest.fixture
-def people(server: Server) -> Iterator[Any]:
-    made: list[Person] = []
-
-    def make(wa_id: str | None = None) -> Person:
-        person = Person(server.base_url, wa_id)
-        made.append(person)
-        return person
-
-    yield make
-    for person in made:
-        person.close()
 
 
 def signed_in(people: Any, code: str) -> tuple[Person, Page]:

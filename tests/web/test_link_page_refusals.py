@@ -4,7 +4,6 @@ of its group, and a refusal stores nothing of the person."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,23 +14,8 @@ from tests.conftest import Server
 from tests.graph.helpers import joined, phone, wa_ids_of
 from tests.graph.links_support import edit_link, in_seconds, new_link, revoke, traces_of, wait_until
 from tests.support import Business, create_group
-from tests.web.pages import Person
 
 SUBJECT, DESCRIPTION = "Hidden garden", "Only for the invited"
-
-
-@pytest.fixture
-def people(server: Server) -> Iterator[Any]:
-    made: list[Person] = []
-
-    def make(wa_id: str | None = None) -> Person:
-        person = Person(server.base_url, wa_id)
-        made.append(person)
-        return person
-
-    yield make
-    for person in made:
-        person.close()
 
 
 def assert_reveals_nothing(html: str, group: dict[str, Any]) -> None:
