@@ -20,7 +20,7 @@ from grouplink.store import opens
 
 log = structlog.get_logger("grouplink.opens")
 
-MAX_PENDING = 50_000  # views kept between two flushes; past it, views are dropped
+MAX_PENDING = 20_000  # views kept between two flushes; past it, views are dropped
 FORGET_AFTER_MS = 10 * 60_000
 MAX_SENT = 200_000  # marks this process already wrote today, to skip sending them again
 

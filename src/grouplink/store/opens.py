@@ -37,10 +37,8 @@ async def add_marks(conn: AsyncConnection, marks: Iterable[tuple[int, int, int]]
     rows = [{"link_pk": link, "day": day, "visitor": visitor} for link, day, visitor in marks]
     if not rows:
         return 0
-    new: list[int] = []
-    for row in rows:  # one statement per mark: RETURNING tells which of them were new
-        made = await conn.execute(_INSERT_MARK[conn.dialect.name], row)
-        new.extend(made.scalars())
+    # In batches of many rows a statement; RETURNING gives back the rows that were new.
+    new = list((await conn.execute(_INSERT_MARK[conn.dialect.name], rows)).scalars())
     await links.bump_many(conn, new, "open_count")
     return len(new)
 
