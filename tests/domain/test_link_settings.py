@@ -8,6 +8,7 @@ from grouplink.domain.link_settings import (
     DAY_MS,
     KEEP,
     LinkChanges,
+    check_primary_changes,
     clean_link_changes,
     clean_pause,
     clean_rotation_days,
@@ -52,9 +53,22 @@ def test_times_arrive_in_seconds_and_are_kept_in_milliseconds() -> None:
     assert changes.approval_mode is JoinApprovalMode.APPROVAL_REQUIRED
 
 
-def test_a_new_link_cannot_be_made_paused() -> None:
-    changes = clean_link_changes({"paused_until": NOW // 1000 + 60}, NOW, editing=False)
-    assert changes.paused_until is KEEP
+def test_a_new_link_may_start_paused() -> None:
+    changes = clean_link_changes({"paused_until": NOW // 1000 + 60}, NOW)
+    assert changes.paused_until == (NOW // 1000 + 60) * 1000
+
+
+def test_the_primary_link_may_only_be_renamed_and_paused() -> None:
+    check_primary_changes(clean_link_changes({"name": "Main", "paused_until": 0}, NOW))
+    for body in (
+        {"member_limit": 5},
+        {"expire_time": NOW // 1000 + 60},
+        {"join_approval_mode": None},
+        {"allowed_users": None},
+    ):
+        with pytest.raises(InvalidParameter) as raised:
+            check_primary_changes(clean_link_changes(body, NOW))
+        assert next(iter(body)) in raised.value.details
 
 
 def test_people_are_named_by_phone_or_by_bsuid() -> None:
@@ -102,6 +116,7 @@ def test_a_pause_of_zero_or_null_resumes() -> None:
 
 def test_rotation_is_0_to_365_days_from_the_moment_it_is_set() -> None:
     assert clean_rotation_days(0) == 0 and clean_rotation_days("365") == 365
+    assert clean_rotation_days(None) == 0
     for bad in (-1, 366, "weekly", True, 2.5):
         with pytest.raises(InvalidParameter):
             clean_rotation_days(bad)

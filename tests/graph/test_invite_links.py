@@ -40,6 +40,7 @@ LINK_KEYS = {
     "join_approval_mode",
     "allowed_users",
     "paused_until",
+    "group_paused_until",
     "creation_timestamp",
     "revoked_timestamp",
     "created_by",
@@ -74,6 +75,7 @@ def test_a_link_is_made_read_listed_and_edited_with_every_field(
         "join_approval_mode": "approval_required",
         "allowed_users": None,
         "paused_until": None,
+        "group_paused_until": None,
         "revoked_timestamp": None,
         "created_by": {"type": "business"},
         "counts": NO_COUNTS,
@@ -96,6 +98,32 @@ def test_a_link_is_made_read_listed_and_edited_with_every_field(
     cleared = edit_link(api, group["id"], made["id"], expire_time=None, join_approval_mode=None)
     assert cleared["expire_time"] is None and cleared["join_approval_mode"] is None
     assert cleared["name"] == "Poster at the library"  # what was not sent stays
+
+
+def test_the_primary_link_may_be_renamed_and_paused_but_keeps_the_groups_rules(
+    api: httpx.Client, biz: Business
+) -> None:
+    group = create_group(api, biz)
+    primary = all_links(api, group["id"])[0]
+    for fields in ({"member_limit": 5}, {"expire_time": in_seconds(60)}, {"allowed_users": None}):
+        answer = api.post(
+            f"/{group['id']}/invite_links/{primary['id']}", json={**WHATSAPP, **fields}
+        )
+        assert next(iter(fields)) in assert_envelope(answer, 400, 100)["error_data"]["details"]
+    until = in_seconds(3600)
+    edited = edit_link(api, group["id"], primary["id"], name="Main link", paused_until=until)
+    assert (edited["name"], edited["state"], edited["is_primary"]) == ("Main link", "paused", True)
+    refused(biz, group["code"], phone(1), "paused")
+    # Meta's call still shows the paused link: it is the group's link, for later.
+    assert api.get(f"/{group['id']}/invite_link").json()["invite_link"] == group["invite_link"]
+
+
+def test_a_link_can_start_paused(api: httpx.Client, biz: Business) -> None:
+    group = create_group(api, biz)
+    until = in_seconds(3600)
+    link = new_link(api, group["id"], name="Opens on Friday", paused_until=until)
+    assert (link["state"], link["paused_until"]) == ("paused", until)
+    refused(biz, link["code"], phone(1), "paused")
 
 
 def test_each_link_follows_its_own_approval_rule_or_the_groups(
@@ -202,7 +230,10 @@ def test_pausing_every_link_of_a_group_is_a_group_setting(api: httpx.Client, biz
     assert fields["invite_links_paused_until"] == until
     for code in (group["code"], other["code"]):
         refused(biz, code, phone(1), "paused")
-    assert {x["state"] for x in all_links(api, group["id"])} == {"paused"}
+    listed = all_links(api, group["id"])
+    assert {x["state"] for x in listed} == {"paused"}
+    assert {x["group_paused_until"] for x in listed} == {until}
+    assert {x["paused_until"] for x in listed} == {None}  # their own pauses are untouched
     api.post(f"/{group['id']}", json={**WHATSAPP, "invite_links_paused_until": 0})
     fields = api.get(f"/{group['id']}", params={"fields": "invite_links_paused_until"}).json()
     assert fields["invite_links_paused_until"] is None

@@ -142,6 +142,11 @@ def test_the_server_rotates_the_primary_link_on_schedule_without_being_called(
 
 def test_rotation_days_are_checked(api: httpx.Client, biz: Business) -> None:
     group = create_group(api, biz)
+    for off in (0, None):
+        answer = api.post(f"/{group['id']}", json={**WHATSAPP, "invite_link_rotation_days": off})
+        assert answer.status_code == 200, answer.text
+        fields = api.get(f"/{group['id']}", params={"fields": "invite_link_rotation_days"})
+        assert fields.json()["invite_link_rotation_days"] == 0
     for bad in (-1, 366, "weekly", 1.5):
         answer = api.post(f"/{group['id']}", json={**WHATSAPP, "invite_link_rotation_days": bad})
         assert_envelope(answer, 400, 100)

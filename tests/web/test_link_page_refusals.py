@@ -83,6 +83,9 @@ def test_a_link_for_other_people_says_so_after_sign_in_and_stores_nothing(
     group = create_group(api, biz, subject=SUBJECT)
     invited = phone(1)
     link = new_link(api, group["id"], allowed_users=[{"user": invited}])
+    anonymous = people().open(link["code"])
+    assert "only for the people an admin chose" in anonymous.text
+    assert "Anyone with this link can join" not in anonymous.text
     stranger = people()
     stranger.sign_in()
     page = stranger.open(link["code"])
@@ -99,7 +102,7 @@ def test_a_link_for_other_people_says_so_after_sign_in_and_stores_nothing(
     guest = people(invited)
     guest.sign_in()
     welcome = guest.open(link["code"])
-    assert "Join group" in welcome.text
+    assert "Join group" in welcome.text and "made this invite link for you" in welcome.text
     form = welcome.form(f"/{link['code']}", action="join")
     assert guest.submit(form).headings == [SUBJECT, "You're in"]
     assert wa_ids_of(api, group["id"]) == [invited]

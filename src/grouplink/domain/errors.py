@@ -148,7 +148,8 @@ class LinkDead(InvalidParameter):
 
     @property
     def message(self) -> str:
-        return f"(#{self.code}) {self.title}: {_REFUSAL_WORDS.get(self.reason, self.reason)}"
+        words = _REFUSAL_WORDS.get(self.reason)
+        return f"(#{self.code}) {self.title}: {words}" if words else super().message
 
 
 _REFUSAL_WORDS = {

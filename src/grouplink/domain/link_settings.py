@@ -43,21 +43,30 @@ class LinkChanges:
     member_limit: int | Keep | None = KEEP
     approval_mode: JoinApprovalMode | Keep | None = KEEP
     allowed_users: list[UserRef] | Keep | None = KEEP
-    paused_until: int | Keep | None = KEEP  # edits only
+    paused_until: int | Keep | None = KEEP
 
     def is_empty(self) -> bool:
         return all(getattr(self, name) is KEEP for name in self.__slots__)
 
 
-LINK_FIELDS = ("name", "expire_time", "member_limit", "join_approval_mode", "allowed_users")
+LINK_FIELDS = (
+    "name",
+    "expire_time",
+    "member_limit",
+    "join_approval_mode",
+    "allowed_users",
+    "paused_until",
+)
 
 
-def clean_link_changes(body: Mapping[str, Any], now_ms: int, *, editing: bool) -> LinkChanges:
-    """The link fields of a request body; an edit may also pause or resume the link."""
-    known = LINK_FIELDS + (("paused_until",) if editing else ())
+def clean_link_changes(
+    body: Mapping[str, Any], now_ms: int, *, editing: bool = False
+) -> LinkChanges:
+    """The link fields of a request body (a new link may start paused, too)."""
+    del editing  # TODO(me): drop once the console no longer passes it
 
     def given(name: str) -> bool:
-        return name in body and name in known
+        return name in body
 
     return LinkChanges(
         name=clean_name(body["name"]) if given("name") else KEEP,
@@ -77,6 +86,26 @@ def clean_link_changes(body: Mapping[str, Any], now_ms: int, *, editing: bool) -
         if given("paused_until")
         else KEEP,
     )
+
+
+# The primary link is Meta's: it follows the group's rules and lasts until a reset.
+_PRIMARY_FIXED = {
+    "expires_at": "expire_time",
+    "member_limit": "member_limit",
+    "approval_mode": "join_approval_mode",
+    "allowed_users": "allowed_users",
+}
+
+
+def check_primary_changes(changes: LinkChanges) -> None:
+    """The primary link may be renamed and paused, nothing more."""
+    fixed = [wire for name, wire in _PRIMARY_FIXED.items() if getattr(changes, name) is not KEEP]
+    if fixed:
+        raise InvalidParameter(
+            f"The primary link follows the group's rules and cannot have {', '.join(fixed)}; "
+            "make another link (POST /{group_id}/invite_links) for an expiry, a limit, its "
+            "own approval rule or a list of people"
+        )
 
 
 def _optional(body: Mapping[str, Any], name: str, clean: Any) -> Any:
@@ -132,7 +161,8 @@ def clean_allowed_users(value: object) -> list[UserRef]:
 
 
 def clean_rotation_days(value: object) -> int:
-    days = _whole_number(value, "invite_link_rotation_days")
+    """Every how many days the primary link rotates; 0 or null: never."""
+    days = 0 if value is None else _whole_number(value, "invite_link_rotation_days")
     if not 0 <= days <= ROTATION_DAYS_MAX:
         raise InvalidParameter(
             f"invite_link_rotation_days must be between 0 (never) and {ROTATION_DAYS_MAX}"

@@ -154,7 +154,9 @@ async def update_group(
         links_paused_until=clean_pause(pause, "invite_links_paused_until", core.clock())
         if "invite_links_paused_until" in body
         else KEEP,
-        link_rotation_days=clean_rotation_days(rotation) if rotation is not None else None,
+        link_rotation_days=clean_rotation_days(rotation)
+        if "invite_link_rotation_days" in body
+        else None,
     )
     return {"messaging_product": "whatsapp", "request_id": request_id}
 

@@ -58,6 +58,7 @@ class InviteLink(TypedDict):
     join_approval_mode: JoinApprovalMode | None
     allowed_users: list[Person] | None
     paused_until: int | None
+    group_paused_until: int | None  # grouplink's: every link of the group is paused until then
     creation_timestamp: int
     revoked_timestamp: int | None
     created_by: CreatedBy
@@ -101,6 +102,7 @@ def render(link: LinkDetails) -> InviteLink:
         if link.allowed_users is None
         else [{"user_id": p.user_id, "wa_id": p.wa_id} for p in link.allowed_users],
         "paused_until": _seconds(link.paused_until),
+        "group_paused_until": _seconds(link.paused_by_group_until),
         "creation_timestamp": link.created_at // 1000,
         "revoked_timestamp": _seconds(link.revoked_at),
         "created_by": creator,

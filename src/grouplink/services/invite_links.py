@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from grouplink.domain import ids
 from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.groups import JoinApprovalMode
-from grouplink.domain.link_settings import KEEP, MAX_OTHER_LINKS, LinkChanges
+from grouplink.domain.link_settings import (
+    KEEP,
+    MAX_OTHER_LINKS,
+    LinkChanges,
+    check_primary_changes,
+)
 from grouplink.domain.links import LinkState, state_of
 from grouplink.domain.people import UserRef, bsuid
 from grouplink.domain.permissions import Ability
@@ -144,6 +149,8 @@ async def edit_link(
         link = await _find(conn, group, link_id)
         if link.state != LinkState.ACTIVE:
             raise InvalidParameter("This invite link was revoked; it cannot be changed")
+        if link.is_primary:
+            check_primary_changes(changes)
         await links.update_link(conn, link.pk, _columns(changes))
         await _apply_allowed(conn, core, group, link.pk, changes)
         await queries.audit(

@@ -75,6 +75,7 @@ class LinkPreview:
     standing: Standing = Standing.NONE
     paused_until: int | None = None  # unix ms, when the status is PAUSED
     link_pk: int | None = None  # the link whose page shows the group: its opens count
+    restricted: bool = False  # the link is only for the people an admin named
     group_id: str | None = None  # for participants only: where the console shows the group
     can_manage_link: bool = False  # the participant may manage the link (their role, the setting)
 
@@ -91,7 +92,7 @@ async def preview(core: Core, code: str, wa_id: str | None = None) -> LinkPrevie
         return LinkPreview(status, card)
     view = group_link_view(group, group, "link_")
     pause = paused_until(view, core.clock()) if status is LinkStatus.PAUSED else None
-    seen = {"paused_until": pause, "link_pk": group.link_pk}
+    seen = {"paused_until": pause, "link_pk": group.link_pk, "restricted": view.restricted}
     if wa_id is None:
         return LinkPreview(status, card, **seen)
     async with core.db.read() as conn:

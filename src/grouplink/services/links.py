@@ -30,7 +30,8 @@ async def current_link(core: Core, business_id: str, group_id: str, actor: Actor
     link = await core.recent.through(("primary link", group.pk), read, lambda _: slot)
     if link is None:
         raise InvalidParameter(
-            "This group has no working invite link; POST /{group_id}/invite_link makes a new one"
+            "This group has no primary invite link (it was deleted); "
+            "POST /{group_id}/invite_link makes a new one"
         )
     return core.link_url(link.code)
 

@@ -129,6 +129,7 @@ def _open_context(
         "group": group,
         "state": state,
         "withdrawn": done == "withdrawn",
+        "restricted": preview.restricted,
         "here": here,
         "signin_url": f"/signin?next={here}",
         "initials": format.initials(group.subject),
