@@ -78,9 +78,11 @@ async def open_link(
     Every refusal is raised before anything is written, and inside the transaction,
     so a refused person leaves no participant, request or person row behind.
     """
-    now = core.clock()
     async with core.db.write() as conn:
         group, link = await _group_of_link(conn, code, business_id)
+        # The time is read once the lock is held: a join that waited for it is judged
+        # at the moment it goes through, so none gets in after its link expired.
+        now = core.clock()
         if group.deleted_at is not None or group.suspended:
             raise LinkDead(Refusal.GROUP_UNAVAILABLE)
         assert link is not None
