@@ -20,10 +20,10 @@ NOW = 1_800_000_000_000
 
 
 def test_only_the_fields_sent_change() -> None:
-    changes = clean_link_changes({"name": "  Poster  ", "member_limit": "10"}, NOW, editing=False)
+    changes = clean_link_changes({"name": "  Poster  ", "member_limit": "10"}, NOW)
     assert changes == LinkChanges(name="Poster", member_limit=10)
     assert changes.expires_at is KEEP and not changes.is_empty()
-    assert clean_link_changes({"messaging_product": "whatsapp"}, NOW, editing=True).is_empty()
+    assert clean_link_changes({"messaging_product": "whatsapp"}, NOW).is_empty()
 
 
 def test_null_clears_a_field() -> None:
@@ -35,7 +35,6 @@ def test_null_clears_a_field() -> None:
             "allowed_users": None,
         },
         NOW,
-        editing=True,
     )
     assert changes == LinkChanges(
         expires_at=None, member_limit=None, approval_mode=None, allowed_users=None
@@ -47,7 +46,6 @@ def test_times_arrive_in_seconds_and_are_kept_in_milliseconds() -> None:
     changes = clean_link_changes(
         {"expire_time": soon, "paused_until": soon, "join_approval_mode": "approval_required"},
         NOW,
-        editing=True,
     )
     assert changes.expires_at == changes.paused_until == soon * 1000
     assert changes.approval_mode is JoinApprovalMode.APPROVAL_REQUIRED
@@ -73,7 +71,7 @@ def test_the_primary_link_may_only_be_renamed_and_paused() -> None:
 
 def test_people_are_named_by_phone_or_by_bsuid() -> None:
     changes = clean_link_changes(
-        {"allowed_users": [{"user": "+1 555-010-0001"}, {"user_id": "US.123"}]}, NOW, editing=False
+        {"allowed_users": [{"user": "+1 555-010-0001"}, {"user_id": "US.123"}]}, NOW
     )
     assert changes.allowed_users == [
         UserRef("+1 555-010-0001", wa_id="15550100001"),
@@ -102,7 +100,7 @@ def test_people_are_named_by_phone_or_by_bsuid() -> None:
 )
 def test_bad_values_are_refused_with_a_clear_error(body: dict[str, object]) -> None:
     with pytest.raises(InvalidParameter) as raised:
-        clean_link_changes(body, NOW, editing=False)
+        clean_link_changes(body, NOW)
     assert raised.value.details
 
 

@@ -219,7 +219,7 @@ def test_reset_asks_first_then_kills_every_earlier_link(
     first = group["code"]
     confirm = admin.screen(group["id"], "invite/reset")
     assert "Reset link?" in confirm.headings
-    assert "every earlier one" in confirm.text
+    assert "The current link will stop working at once." in confirm.text
     after = admin.submit(confirm.form(f"/console/groups/{group['id']}/invite/reset"))
     assert "Link reset. The old link no longer works" in after.text
     new = api.get(f"/{group['id']}/invite_link").json()["invite_link"]
@@ -264,7 +264,7 @@ def test_members_reach_the_link_only_when_all_participants_may(
     info = person.get(f"/console/groups/{group['id']}")
     assert info.status == 200
     tabs = [text for text, _ in info.links]
-    assert "Link" not in tabs and "Settings" not in tabs and "Requests" not in tabs
+    assert "Invite links" not in tabs and "Settings" not in tabs and "Requests" not in tabs
     refused = person.get(f"/console/groups/{group['id']}/invite")
     assert refused.status == 403
     assert "Only admins can manage this group's invite link" in refused.text
@@ -281,7 +281,8 @@ def test_members_reach_the_link_only_when_all_participants_may(
     assert "Settings saved" in saved.text
     assert group_fields(api, group["id"], "link_managers")["link_managers"] == "all"
 
-    assert "Link" in [text for text, _ in person.get(f"/console/groups/{group['id']}").links]
+    info = person.get(f"/console/groups/{group['id']}")
+    assert "Invite links" in [text for text, _ in info.links]
     invite = person.get(f"/console/groups/{group['id']}/invite")
     assert invite.status == 200 and group["code"] in invite.html
     assert person.open(group["code"]).link("Manage invite link") == (

@@ -59,11 +59,8 @@ LINK_FIELDS = (
 )
 
 
-def clean_link_changes(
-    body: Mapping[str, Any], now_ms: int, *, editing: bool = False
-) -> LinkChanges:
+def clean_link_changes(body: Mapping[str, Any], now_ms: int) -> LinkChanges:
     """The link fields of a request body (a new link may start paused, too)."""
-    del editing  # TODO(me): drop once the console no longer passes it
 
     def given(name: str) -> bool:
         return name in body

@@ -193,7 +193,7 @@ async def create_invite_link(
 ) -> CreatedLink:
     """A new link besides the primary (up to 100 working ones)."""
     require_whatsapp(body)
-    changes = clean_link_changes(body, core.clock(), editing=False)
+    changes = clean_link_changes(body, core.clock())
     request_id, link = await invite_links.create_link(core, business_id, group_id, actor, changes)
     return {"messaging_product": "whatsapp", "request_id": request_id, **render(link)}
 
@@ -217,7 +217,7 @@ async def edit_invite_link(
 ) -> InviteLink:
     """Change a working link; `paused_until` pauses it until then (0 resumes)."""
     require_whatsapp(body)
-    changes = clean_link_changes(body, core.clock(), editing=True)
+    changes = clean_link_changes(body, core.clock())
     link = await invite_links.edit_link(core, business_id, group_id, link_id, actor, changes)
     return render(link)
 

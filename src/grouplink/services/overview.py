@@ -107,6 +107,11 @@ class GroupView:
     def may(self, ability: Ability) -> bool:
         return ability in abilities(self.role, self.link_managers)
 
+    def links_paused_at(self, now_ms: int) -> int | None:
+        """Until when every link of the group is paused, seen at ``now_ms``; None if not."""
+        until = self.links_paused_until
+        return until if until is not None and until > now_ms else None
+
     def require(self, ability: Ability) -> None:
         require(self.role, self.link_managers, ability)
 
@@ -212,7 +217,7 @@ async def members(core: Core, group: GroupView) -> list[Member]:
             )
         )
         return [
-            Member(r.wa_id, r.user_id, Role(r.role), r.joined_at, _came_through(group, r))
+            Member(r.wa_id, r.user_id, Role(r.role), r.joined_at, _came_through(group, r._mapping))
             for r in await conn.execute(query)
         ]
 
@@ -234,7 +239,7 @@ async def pending_requests(core: Core, group: GroupView) -> list[PendingRequest]
             .order_by(join_requests.c.pk)
         )
         return [
-            PendingRequest(r.id, r.wa_id, r.created_at, _came_through(group, r))
+            PendingRequest(r.id, r.wa_id, r.created_at, _came_through(group, r._mapping))
             for r in await conn.execute(query)
         ]
 
@@ -271,15 +276,15 @@ _LINK_COLUMNS = (
 )
 
 
-def _came_through(group: GroupView, row: Row) -> CameThrough | None:
+def _came_through(group: GroupView, row: sa.RowMapping) -> CameThrough | None:
     """Only those who manage the links see which one a person used (names can be telling)."""
-    if row.link_id is None or not group.may(Ability.MANAGE_LINK):
+    if row["link_id"] is None or not group.may(Ability.MANAGE_LINK):
         return None
     return CameThrough(
-        link_id=row.link_id,
-        name=row.link_name,
-        is_primary=bool(row.link_is_primary),
-        working=row.link_state == LinkState.ACTIVE,
+        link_id=row["link_id"],
+        name=row["link_name"],
+        is_primary=bool(row["link_is_primary"]),
+        working=row["link_state"] == LinkState.ACTIVE,
     )
 
 

@@ -84,3 +84,7 @@ def people(count: int) -> str:
 
 def link_count(count: int) -> str:
     return "1 link" if count == 1 else f"{count:,} links"
+
+
+def visitors(count: int) -> str:
+    return "1 visitor" if count == 1 else f"{count:,} visitors"

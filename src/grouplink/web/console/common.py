@@ -109,11 +109,12 @@ def group_frame(console: Console, group: GroupView, screen: str) -> dict[str, An
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """A second way to confirm: a button that also sends ``name=value``."""
+    """A second way to confirm: a button that also sends ``name=value``, and what it does."""
 
     label: str
     name: str
     value: str
+    note: str
 
 
 def confirm_page(

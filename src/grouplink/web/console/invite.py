@@ -98,6 +98,7 @@ async def invite_screen(
     after: str | None = None,
     before: str | None = None,
     notice: str | None = None,
+    n: str = "",
 ) -> Response:
     group = await load_group(console, group_id, Ability.MANAGE_LINK)
     view = show if show in dict(VIEWS) else ""
@@ -105,6 +106,7 @@ async def invite_screen(
     listed = await _other_links(console, group, view, after, before)
     stop = await stopping(console, group, main)
     here = group_path(group.id, "invite")
+    group_paused = group.links_paused_at(console.web.core.clock())
     return console.render(
         "console/invite.html",
         **group_frame(console, group, "invite"),
@@ -115,9 +117,7 @@ async def invite_screen(
         reset_label=reset_label(stop),
         delete_label=delete_label(stop),
         primary_only=primary_only_choice(stop),
-        group_paused=format.moment(group.links_paused_until)
-        if (group.links_paused_until or 0) > console.web.core.clock()
-        else "",
+        group_paused=format.moment(group_paused) if group_paused else "",
         views=[
             {"label": label, "href": here + (f"?show={key}" if key else ""), "current": key == view}
             for key, label in VIEWS
@@ -126,7 +126,7 @@ async def invite_screen(
         links=[link_view.row(link, link_path(group.id, link.id)) for link in listed.items],
         older=f"{here}?show={view}&after={listed.after}" if listed.has_next else None,
         newer=f"{here}?show={view}&before={listed.before}" if listed.has_previous else None,
-        notice=notice_text(NOTICES, notice, {}),
+        notice=notice_text(NOTICES, notice, {"n": n}),
     )
 
 
@@ -141,8 +141,8 @@ async def main_link(console: Console, group: GroupView) -> LinkDetails | None:
 async def _other_links(
     console: Console, group: GroupView, view: str, after: str | None, before: str | None
 ) -> Page[LinkDetails]:
-    """The links besides the main one: those that work, in one list (at most a few
-    hundred), or those of one ended state, a page at a time."""
+    """The links besides the main one: those that work (or will again) in one list, as
+    a group has few of them, or those of one ended state, a page at a time."""
     core, actor = console.web.core, console.viewer.actor()
 
     async def listing(state: LinkState, limit: int, **cursors: str | None) -> Page[LinkDetails]:
@@ -154,9 +154,8 @@ async def _other_links(
         page = await listing(LinkState(view), PAGE_SIZE, after=after, before=before)
     else:
         everyone = MAX_OTHER_LINKS + 1  # the main link may be among them
-        active, paused = await listing(LinkState.ACTIVE, everyone), await listing(
-            LinkState.PAUSED, everyone
-        )
+        active = await listing(LinkState.ACTIVE, everyone)
+        paused = await listing(LinkState.PAUSED, everyone)
         working = sorted(active.items + paused.items, key=lambda link: -link.created_at)
         page = Page(working, None, None, False, False)
     others = [link for link in page.items if not link.is_primary]
@@ -202,7 +201,7 @@ def primary_only_choice(stop: Stopping) -> Choice | None:
     if not stop.others:
         return None
     label = "Reset only the main link" if stop.has_main else "Make a main link, keep the others"
-    return Choice(label, "scope", "primary")
+    return Choice(label, "scope", "primary", f"“{label}”: the other links keep working.")
 
 
 @router.post("/groups/{group_id}/invite/reset")

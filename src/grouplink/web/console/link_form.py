@@ -29,7 +29,7 @@ class LinkForm:
     expires: str = NONE_CHOICE
     expires_at: str = ""
     member_limit: str = ""
-    approval: str = GROUP_RULE
+    approval: str = GROUP_RULE  # "" when the form sent none: as it is
     allowed: str = ""  # phone numbers, one a line or separated by commas
 
     @classmethod
@@ -51,10 +51,10 @@ class LinkForm:
 
 async def read_link_form(
     name: FormField = "",
-    expires: FormField = NONE_CHOICE,
+    expires: FormField = KEEP_CHOICE,  # a form without the choice changes no expiry
     expires_at: FormField = "",
     member_limit: FormField = "",
-    approval: FormField = GROUP_RULE,
+    approval: FormField = "",
     allowed: FormField = "",
 ) -> LinkForm:
     return LinkForm(name, expires, expires_at, member_limit, approval, allowed)
@@ -80,13 +80,13 @@ def check(form: LinkForm, now_ms: int, *, was: LinkForm | None = None) -> Checke
     errors: dict[str, str] = {}
     for field, key, value in _body_items(form, was, now_ms, errors):
         try:
-            clean_link_changes({key: value}, now_ms, editing=was is not None)
+            clean_link_changes({key: value}, now_ms)
         except InvalidParameter as refused:
             errors[field] = refused.details
         body[key] = value
     if errors:
         return Checked(LinkChanges(), errors)
-    return Checked(clean_link_changes(body, now_ms, editing=was is not None), {})
+    return Checked(clean_link_changes(body, now_ms), {})
 
 
 def _body_items(
@@ -110,7 +110,7 @@ def _body_items(
     if changed("member_limit"):
         limit = form.member_limit.strip()
         items.append(("member_limit", "member_limit", limit or None))
-    if changed("approval"):
+    if form.approval and changed("approval"):
         mode = None if form.approval == GROUP_RULE else form.approval
         items.append(("approval", "join_approval_mode", mode))
     if was is None or _people(form.allowed) != _people(was.allowed):

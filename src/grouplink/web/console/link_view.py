@@ -67,6 +67,8 @@ def who_words(link: LinkDetails) -> str:
 def row(link: LinkDetails, detail_href: str) -> dict[str, Any]:
     """One line of the links list."""
     summary = [format.joined_of(link.counts.joined, link.member_limit), expiry_words(link)]
+    if link.counts.opens:
+        summary.append(f"opened by {format.visitors(link.counts.opens)}")
     if link.counts.join_requests:
         summary.append(f"{link.counts.join_requests} asked to join")
     if link.approval_mode is not None:
@@ -94,6 +96,7 @@ def facts(link: LinkDetails, group_mode: JoinApprovalMode) -> list[tuple[str, st
         ("Expiry", expiry_words(link)),
         ("New participants", approval_words(link, group_mode)),
         ("Who can use it", who_words(link)),
+        ("Opened", f"{format.visitors(counts.opens)} (distinct visitors a day, added up)"),
         ("Asked to join", str(counts.join_requests)),
         ("Approved · rejected", f"{counts.approved} · {counts.rejected}"),
         ("Left since", str(counts.left)),

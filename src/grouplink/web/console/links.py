@@ -137,7 +137,7 @@ async def pause_link(
         until = chosen_seconds(pause, pause_at, now)
         if until is KEEP:
             raise InvalidParameter("Choose how long to pause the link")
-        changes = clean_link_changes({"paused_until": until}, now, editing=True)
+        changes = clean_link_changes({"paused_until": until}, now)
         await _edit(console, group, link, changes)
     except InvalidParameter as refused:
         sent = {"pause": pause, "pause_at": pause_at}
@@ -153,7 +153,7 @@ async def resume_link(
     group = await load_group(console, group_id, Ability.MANAGE_LINK)
     link = await _load_link(console, group, link_id)
     now = console.web.core.clock()
-    await _edit(console, group, link, clean_link_changes({"paused_until": 0}, now, editing=True))
+    await _edit(console, group, link, clean_link_changes({"paused_until": 0}, now))
     return back_to(link_path(group.id, link.id), "resumed")
 
 
@@ -222,9 +222,7 @@ def _link_page(
         link=link_view.row(link, link_path(group.id, link.id)),
         is_primary=link.is_primary,
         own_pause=format.moment(link.paused_until) if link.paused_until else "",
-        group_pause=format.moment(link.paused_by_group_until)
-        if link.paused_by_group_until
-        else "",
+        group_pause=format.moment(link.paused_by_group_until) if link.paused_by_group_until else "",
         changeable=link.state is not LinkState.REVOKED,
         facts=link_view.facts(link, group.approval),
         qr_svg=link_view.qr_svg(link.url, group.subject),
@@ -248,7 +246,7 @@ def _form_page(
 ) -> Response:
     """The form that makes a link, or (with ``link``) edits it."""
     group_rule = link_view.APPROVAL_WORDS[group.approval].lower()
-    current_expiry = "" if link is None else link_view.expiry_words(link).lower()
+    current_expiry = "" if link is None else link_view.expiry_words(link)
     return console.render(
         "console/link_form.html",
         status,
@@ -257,6 +255,8 @@ def _form_page(
             form, errors or {}, group_rule=group_rule, current_expiry=current_expiry
         ),
         title="New invite link" if link is None else f"Edit {link_view.title(link)}",
+        # The main link follows the group's rules: it has a name, and nothing more to set.
+        primary=link is not None and link.is_primary,
         action=group_path(group.id, "invite/new")
         if link is None
         else link_path(group.id, link.id, "edit"),

@@ -10,6 +10,7 @@ from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.people import UserRef, normalize_wa_id
 from grouplink.domain.permissions import Ability
 from grouplink.services import overview, participants
+from grouplink.services.overview import CameThrough
 from grouplink.web import format
 from grouplink.web.console.common import (
     ConsoleDep,
@@ -22,6 +23,12 @@ from grouplink.web.console.common import (
 from grouplink.web.context import FormField, check_form
 
 router = APIRouter()
+
+
+def via(came: CameThrough | None) -> str:
+    """``via Poster at the library``; "" where no link was used (or may not be shown)."""
+    return "" if came is None else format.came_through(came.name, came.is_primary, came.working)
+
 
 NOTICES = {
     "removed": "Removed. They can't come back through an invite link unless you unban them.",
@@ -47,6 +54,7 @@ async def member_list(console: ConsoleDep, group_id: str, notice: str | None = N
                 "admin": m.role == "admin",
                 "me": m.wa_id == viewer.wa_id,
                 "joined": format.date(m.joined_at),
+                "via": via(m.came_through),
             }
             for m in people
         ],

@@ -20,6 +20,7 @@ from grouplink.web.console.common import (
     load_group,
     notice_text,
 )
+from grouplink.web.console.members import via
 from grouplink.web.context import FormField, check_form
 
 router = APIRouter()
@@ -52,6 +53,7 @@ async def request_list(
                 "id": r.id,
                 "phone": format.display_phone(r.wa_id),
                 "when": format.date(r.created_at),
+                "via": via(r.came_through),
             }
             for r in pending
         ],

@@ -1,5 +1,6 @@
-"""Group settings: subject, description, picture, "approve new participants" and
-"who can manage the invite link". Only what changed is saved (and announced)."""
+"""Group settings: subject, description, picture, "approve new participants", "who can
+manage the invite link", and the pause and rotation of all the group's links. Only what
+changed is saved (and announced); a refused save shows every field as it was sent."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from grouplink.domain.groups import (
     clean_link_managers,
     clean_subject,
 )
+from grouplink.domain.link_settings import KEEP, clean_pause, clean_rotation_days
 from grouplink.domain.permissions import Ability
 from grouplink.domain.picture import Picture, validate_picture
 from grouplink.services import groups
 from grouplink.services.overview import GroupView
+from grouplink.web import format
 from grouplink.web.console.common import (
     Console,
     ConsoleDep,
@@ -29,6 +32,7 @@ from grouplink.web.console.common import (
     load_group,
     notice_text,
 )
+from grouplink.web.console.when import KEEP_CHOICE, PAUSE, chosen_seconds
 from grouplink.web.context import FormField, check_form
 
 router = APIRouter()
@@ -39,7 +43,7 @@ NOTICES = {"saved": "Settings saved.", "unchanged": "Nothing to save: nothing wa
 @router.get("/groups/{group_id}/settings")
 async def settings_form(console: ConsoleDep, group_id: str, notice: str | None = None) -> Response:
     group = await load_group(console, group_id, Ability.EDIT)
-    return _page(console, group, notice=notice_text(NOTICES, notice, {}))
+    return _page(console, group, console.web.core.clock(), notice=notice_text(NOTICES, notice, {}))
 
 
 @router.post("/groups/{group_id}/settings")
@@ -51,20 +55,33 @@ async def save_settings(
     description: FormField = "",
     approval: FormField = "",  # the checkbox: "on" when ticked, absent when not
     link_managers: FormField = "",
+    links_pause: FormField = KEEP_CHOICE,
+    links_pause_at: FormField = "",
+    rotation_days: FormField = "",
     picture: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     check_form(console.visitor, csrf)
     group = await load_group(console, group_id, Ability.EDIT)
-    sent = {"subject": subject, "description": description}
+    now = console.web.core.clock()
+    sent = {
+        "subject": subject,
+        "description": description,
+        "approval": approval,
+        "link_managers": link_managers or group.link_managers.value,
+        "links_pause": links_pause,
+        "links_pause_at": links_pause_at,
+        "rotation_days": rotation_days,
+    }
     try:
         changes = await _changes(group, subject, description, approval, link_managers, picture)
+        changes.update(_link_changes(group, links_pause, links_pause_at, rotation_days, now))
         if not changes:
             return back_to(group_path(group.id, "settings"), "unchanged")
         await groups.update_group(
             console.web.core, group.business_id, group.id, console.viewer.actor(), **changes
         )
     except DomainError as error:
-        return _page(console, group, sent=sent, error=error.details, status=400)
+        return _page(console, group, now, sent=sent, error=error.details, status=400)
     return back_to(group_path(group.id, "settings"), "saved")
 
 
@@ -95,6 +112,22 @@ async def _changes(
     return changes
 
 
+def _link_changes(
+    group: GroupView, pause: str, pause_at: str, rotation_days: str, now: int
+) -> dict[str, Any]:
+    """The pause of all the group's links and the main link's rotation, where changed."""
+    changes: dict[str, Any] = {}
+    until = chosen_seconds(pause, pause_at, now)
+    if until is not KEEP:
+        paused = clean_pause(until, "invite_links_paused_until", now)
+        if paused != group.links_paused_at(now):
+            changes["links_paused_until"] = paused
+    typed = rotation_days.strip()
+    if typed and typed != str(group.link_rotation_days):
+        changes["link_rotation_days"] = clean_rotation_days(typed)
+    return changes
+
+
 async def _picture(upload: UploadFile | None) -> Picture | None:
     if upload is None or not upload.filename:
         return None  # the file field was left empty
@@ -104,20 +137,32 @@ async def _picture(upload: UploadFile | None) -> Picture | None:
 def _page(
     console: Console,
     group: GroupView,
+    now_ms: int,
     *,
     sent: dict[str, str] | None = None,
     error: str = "",
     notice: str = "",
     status: int = 200,
 ) -> Response:
+    paused = group.links_paused_at(now_ms)
+    shown = {
+        "subject": group.subject,
+        "description": group.description,
+        "approval": "on" if group.approval is JoinApprovalMode.APPROVAL_REQUIRED else "",
+        "link_managers": group.link_managers.value,
+        "links_pause": KEEP_CHOICE,
+        "links_pause_at": format.datetime_field(paused),
+        "rotation_days": str(group.link_rotation_days),
+        **(sent or {}),
+    }
+    now_paused = f"paused until {format.moment(paused)}" if paused else "not paused"
     return console.render(
         "console/settings.html",
         status,
         **group_frame(console, group, "settings"),
-        subject=(sent or {}).get("subject", group.subject),
-        description=(sent or {}).get("description", group.description),
-        approval_required=group.approval is JoinApprovalMode.APPROVAL_REQUIRED,
-        all_manage=group.link_managers is LinkManagers.ALL,
+        form=shown,
+        all_manage=shown["link_managers"] == LinkManagers.ALL,
+        pause_options=PAUSE.options(now_paused),
         error=error,
         notice=notice,
     )

@@ -48,7 +48,7 @@ PAUSE = Chooser(
 )
 
 
-def chosen_seconds(choice: str, at: str, now_ms: int) -> int | None | Keep:
+def chosen_seconds(choice: str, at: str, now_ms: int) -> int | Keep | None:
     """Unix seconds of the chosen moment; None for "never" or "not paused"."""
     if choice in ("", KEEP_CHOICE):
         return KEEP
