@@ -15,9 +15,10 @@ pauses and resumes one or every link of the group, and resets the primary alone
 and dicts too, and asserts that the server answered what the model predicts,
 down to the reason a link gives for refusing someone. After each step the groups
 it touched are read back: participants and their count, the link each came
-through, pending requests and theirs, mode, group-wide pause, current link, and
-every link of the group with its state, settings and counts (the whole listing,
-and the ``state=active`` one) must be the model's. Every code a group stops
+through, pending requests and theirs, mode, group-wide pause, every link of the
+group with its state, settings and counts (the whole listing, and the
+``state=active`` one), and the current link (GET invite_link) after a step that
+may have changed it, must be the model's. Every code a group stops
 using is tried, and must be dead.
 
 Ten phone numbers and up to three live groups make collisions, bans and full
@@ -64,7 +65,6 @@ WA_IDS = [f"1555000000{n}" for n in range(10)]
 MODES = ["auto_approve", "approval_required"]
 MAX_PARTICIPANTS = 8  # the server's default limit (WIRE.md, Limits)
 MAX_LIVE_GROUPS = 3
-LINK_STATES = ("active", "paused", "used_up", "revoked")  # expiry is the race tests' part
 # Runs of up to 30 steps per backend: 20 take some 15-25 s. A deeper search, for a
 # nightly job or after touching the rules: GROUPLINK_STATE_MACHINE_EXAMPLES=500.
 EXAMPLES = int(os.environ.get("GROUPLINK_STATE_MACHINE_EXAMPLES", "20"))
@@ -79,8 +79,29 @@ people = st.sampled_from(WA_IDS)
 # or was removed) of the group, so that calls often hit them.
 someone = st.one_of(st.integers(0, len(WA_IDS) - 1), people)
 modes = st.sampled_from(MODES)
-# A link of the group by position, oldest first, counting round (primaries included).
+# A link of the group by position, newest first, counting round (primaries included).
 which_link = st.integers(0, 15)
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    """A link to make: a member limit or none, the group's approval rule (None) or its
+    own, for anyone (None) or only for the people listed; ``openers`` open it at once,
+    as in ``join_link``, so that its limit and its list are met."""
+
+    limit: int | None
+    mode: str | None
+    allowed: tuple[str, ...] | None
+    openers: tuple[int | str, ...]
+
+
+link_plans = st.builds(
+    LinkPlan,
+    limit=st.none() | st.integers(1, 2),
+    mode=st.none() | modes,
+    allowed=st.none() | st.lists(people, min_size=1, max_size=3).map(tuple),
+    openers=st.lists(someone, min_size=1, max_size=4).map(tuple),
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -97,6 +118,8 @@ class LinkModel:
     mode: str | None = None  # None: the group's rule
     allowed: frozenset[str] | None = None  # None: anyone with the link
     paused: bool = False  # its own pause (an hour ahead: never over during a run)
+    # No expire_time: a link's expiry is a matter of the clock, which tests/test_concurrency.py
+    # races joins against.
     revoked: bool = False
     joined: int = 0  # every admission through it, at once or approved: what the limit caps
     requests: int = 0
@@ -168,7 +191,8 @@ class GroupModel:
         return ended
 
     def pick_link(self, which: int) -> str:
-        codes = list(self.links)
+        """The n-th newest link (counting round): 0 is the one made last."""
+        codes = list(reversed(self.links))
         code = codes[which % len(codes)]
         link = self.links[code]
         kind = "the primary" if link.primary else f"{self.state_of(code)} link"
@@ -272,6 +296,7 @@ class InviteLinkMachine(RuleBasedStateMachine):
         self.request_ids: set[str] = set()  # every join request id issued
         self.user_ids: dict[str, str] = {}  # wa_id -> BSUID, as the server showed it
         self.touched: set[str] = set()  # groups the current step acted on
+        self.relinked: set[str] = set()  # groups whose primary link the step may have changed
 
     # ---- helpers -------------------------------------------------------------------
 
@@ -306,6 +331,7 @@ class InviteLinkMachine(RuleBasedStateMachine):
 
     def issued(self, group: GroupModel, link: str) -> None:
         """A new primary link."""
+        self.relinked.add(group.gid)
         code = self.new_code(link)
         group.codes.append(code)
         group.code = code
@@ -334,12 +360,22 @@ class InviteLinkMachine(RuleBasedStateMachine):
 
     # ---- groups ----------------------------------------------------------------------
 
-    @initialize(target=groups, mode=modes, openers=st.integers(0, len(WA_IDS)))
+    @initialize(
+        target=groups,
+        mode=modes,
+        openers=st.integers(0, len(WA_IDS)),
+        link=st.none() | link_plans,
+    )
     @compared
-    def first_group(self, mode: str, openers: int) -> str:
-        # Every run starts with a group, so no run is spent on rules that need none.
+    def first_group(self, mode: str, openers: int, link: LinkPlan | None) -> str:
+        # Every run starts with a group, so no run is spent on rules that need none;
+        # most with a second link too (its openers' requests are decided through
+        # ``decide``'s ``all_pending`` and ``via``).
         expect_error(self.try_code(UNKNOWN_CODE), 100)
-        return self.new_group(mode, openers)
+        gid = self.new_group(mode, openers)
+        if link is not None:
+            self.make_link(self.model[gid], link)
+        return gid
 
     @initialize(target=requests)
     def unknown_request(self) -> str:
@@ -420,6 +456,7 @@ class InviteLinkMachine(RuleBasedStateMachine):
         many resets later); trying every old code each time would cost more than it
         finds. Those still working show as such in the listings ``compare`` reads."""
         ended = group.revoke(primary_only=action == "reset primary")
+        self.relinked.add(group.gid)
         event(f"{action}: {len(ended)} link(s) ended")
         if action == "delete":
             assert body == {**WHATSAPP, "success": "true"}, body
@@ -454,29 +491,23 @@ class InviteLinkMachine(RuleBasedStateMachine):
 
     # ---- links besides the primary (WIRE.md L1-L5) ---------------------------------
 
-    @rule(
-        gid=groups,
-        limit=st.none() | st.integers(1, 3),
-        mode=st.none() | modes,
-        allowed=st.none() | st.lists(people, min_size=1, max_size=3),
-    )
+    @rule(target=requests, gid=groups, plan=link_plans)
     @compared
-    def create_link(
-        self, gid: str, limit: int | None, mode: str | None, allowed: list[str] | None
-    ) -> None:
-        """Another link: with a member limit or none, the group's approval rule or its
-        own, for anyone or only for the people listed (by phone number)."""
-        group = self.group(gid)
+    def create_link(self, gid: str, plan: LinkPlan) -> Any:
+        """Another link, as ``plan`` says (see ``LinkPlan``)."""
+        return self.make_link(self.group(gid), plan)
+
+    def make_link(self, group: GroupModel, plan: LinkPlan) -> Any:
         body: dict[str, Any] = {**WHATSAPP, "name": f"Link {len(group.links)}"}
-        if limit is not None:
-            body["member_limit"] = limit
-        if mode is not None:
-            body["join_approval_mode"] = mode
-        if allowed is not None:
-            body["allowed_users"] = [{"user": wa_id} for wa_id in allowed]
-        answer = self.graph("POST", f"{gid}/invite_links", json=body)
+        if plan.limit is not None:
+            body["member_limit"] = plan.limit
+        if plan.mode is not None:
+            body["join_approval_mode"] = plan.mode
+        if plan.allowed is not None:
+            body["allowed_users"] = [{"user": wa_id} for wa_id in plan.allowed]
+        answer = self.graph("POST", f"{group.gid}/invite_links", json=body)
         if self.refused_while_suspended(group, answer):
-            return
+            return multiple()
         made = expect_ok(answer)
         assert made["messaging_product"] == "whatsapp" and made["request_id"], made
         code = self.new_code(made["invite_link"])
@@ -484,68 +515,73 @@ class InviteLinkMachine(RuleBasedStateMachine):
             code,
             primary=False,
             id=str(made["id"]),
-            member_limit=limit,
-            mode=mode,
-            allowed=None if allowed is None else frozenset(allowed),
+            member_limit=plan.limit,
+            mode=plan.mode,
+            allowed=None if plan.allowed is None else frozenset(plan.allowed),
         )
-        event("link: made" + (" with a list" if allowed else ""))
+        event("link: made" + ("" if plan.allowed is None else " with a list"))
         self.check_link(group, link, made)
+        return self.open_link(group, code, list(plan.openers))
 
-    @rule(gid=groups, which=which_link, who=st.lists(someone, min_size=1, max_size=3))
+    @rule(
+        target=requests, gid=groups, which=which_link, who=st.lists(someone, min_size=1, max_size=3)
+    )
     @compared
     def join_link(self, gid: str, which: int, who: list[int | str]) -> Any:
-        """People open one link of the group (an int ``which``: the n-th, oldest first,
-        former primaries and revoked links included). An int in ``who`` stands for the
-        n-th person the link is for, if it has a list, else as in ``join``."""
+        """People open one link of the group (``which``: the n-th newest, former
+        primaries and revoked links included), as in ``open_link``."""
         group = self.group(gid)
-        code = group.pick_link(which)
+        return self.open_link(group, group.pick_link(which), who)
+
+    def open_link(self, group: GroupModel, code: str, who: list[int | str]) -> Any:
+        """``who`` open the link one by one; an int n is the n-th person who could get in
+        through it: on its list if it has one, and neither in the group nor removed."""
         listed = group.links[code].allowed
+        if who:
+            event("join link: " + ("with a list" if listed is not None else "for anyone"))
         new = []
         for w in who:
-            among = group.returning() if listed is None else listed
+            among = (set(WA_IDS) if listed is None else listed) - group.participants - group.banned
             if request_id := self.join_one(group, self.numbers_for([w], among)[0], code):
                 new.append(request_id)
         return multiple(*new)
 
-    @rule(gid=groups, which=which_link)
+    @rule(gid=groups, which=which_link, action=st.sampled_from(["revoke", "pause", "resume"]))
     @compared
-    def revoke_link(self, gid: str, which: int) -> None:
-        """DELETE a link: it is dead at once (revoking the primary leaves the group
-        without one, as DELETE invite_link does); revoking it again changes nothing."""
+    def change_one_link(self, gid: str, which: int, action: str) -> None:
+        """``revoke`` (DELETE the link): it is dead at once (revoking the primary leaves
+        the group without one, as DELETE invite_link does); revoking it again changes
+        nothing. ``pause`` for an hour, or ``resume`` (``paused_until`` 0): a revoked
+        link cannot be changed (100)."""
         group = self.group(gid)
         code = group.pick_link(which)
         link = group.links[code]
-        answer = self.graph("DELETE", f"{gid}/invite_links/{link.id}", json=WHATSAPP)
+        assert link.id is not None  # every link is in the listing read after each step
+        path = f"{gid}/invite_links/{link.id}"
+        if action == "revoke":
+            answer = self.graph("DELETE", path, json=WHATSAPP)
+        else:
+            until = int(time.time()) + 3600 if action == "pause" else 0
+            answer = self.graph("POST", path, json={**WHATSAPP, "paused_until": until})
         if self.refused_while_suspended(group, answer):
             return
-        assert expect_ok(answer) == {**WHATSAPP, "success": "true"}
-        event("revoke: " + ("again" if link.revoked else "primary" if link.primary else "other"))
-        if link.primary:
-            group.code = None
-        link.revoked, link.primary = True, False
-        self.assert_dead(code, reason="revoked")
-
-    @rule(gid=groups, which=which_link, paused=st.booleans())
-    @compared
-    def pause_link(self, gid: str, which: int, paused: bool) -> None:
-        """Pause one link for an hour, or resume it (``paused_until`` 0); a revoked link
-        cannot be changed (100)."""
-        group = self.group(gid)
-        code = group.pick_link(which)
-        link = group.links[code]
-        until = int(time.time()) + 3600 if paused else 0
-        answer = self.graph(
-            "POST", f"{gid}/invite_links/{link.id}", json={**WHATSAPP, "paused_until": until}
-        )
-        if self.refused_while_suspended(group, answer):
-            return
-        if link.revoked:
-            event("pause: revoked link")
+        if action == "revoke":
+            assert expect_ok(answer) == {**WHATSAPP, "success": "true"}
+            event(
+                "revoke: " + ("again" if link.revoked else "primary" if link.primary else "other")
+            )
+            if link.primary:
+                group.code = None
+                self.relinked.add(gid)
+            link.revoked, link.primary = True, False
+            self.assert_dead(code, reason="revoked")
+        elif link.revoked:
+            event(f"{action}: revoked link")
             expect_error(answer, 100)
-            return
-        event("pause: paused" if paused else "pause: resumed")
-        link.paused = paused
-        self.check_link(group, link, expect_ok(answer))
+        else:
+            event(f"{action}: done")
+            link.paused = action == "pause"
+            self.check_link(group, link, expect_ok(answer))
 
     @rule(gid=groups, paused=st.booleans())
     @compared
@@ -569,7 +605,7 @@ class InviteLinkMachine(RuleBasedStateMachine):
         assert shown["state"] == group.state_of(link.code), shown
         assert shown["member_limit"] == link.member_limit, shown
         assert shown["join_approval_mode"] == link.mode, shown
-        assert (shown["paused_until"] is not None) == (link.paused and not link.revoked), shown
+        assert (shown["paused_until"] is not None) == link.paused, shown
         assert (shown["revoked_timestamp"] is not None) == link.revoked, shown
         if link.allowed is None:
             assert shown["allowed_users"] is None, shown
@@ -724,16 +760,24 @@ class InviteLinkMachine(RuleBasedStateMachine):
         verdict=st.sampled_from(["approve", "reject"]),
         ids=st.lists(requests, max_size=3),
         all_pending=st.booleans(),
+        via=st.none() | which_link,
     )
     @compared
-    def decide(self, gid: str, verdict: str, ids: list[str], all_pending: bool) -> None:
+    def decide(
+        self, gid: str, verdict: str, ids: list[str], all_pending: bool, via: int | None
+    ) -> None:
         """Approve (POST join_requests) or reject (DELETE) ``ids``, of any group and maybe
-        already decided, and with ``all_pending`` every request the group has pending.
-        Each id succeeds or fails on its own: HTTP 206 when some fail, a plain error
-        when all do."""
+        already decided, and with ``all_pending`` every request the group has pending,
+        with ``via`` every one made through that link (see ``join_link``), as a business
+        deciding on the people a poster brought would. Each id succeeds or fails on its
+        own: HTTP 206 when some fail, a plain error when all do; an approval fails where
+        the group is full or the link the request came through has admitted its limit."""
         approve = verdict == "approve"
         group = self.group(gid)
         asked = ids + (list(group.pending.values()) if all_pending else [])
+        if via is not None:
+            code = group.pick_link(via)
+            asked += [group.pending[wa] for wa, c in group.asked_through.items() if c == code]
         method, verb = ("POST", "approved") if approve else ("DELETE", "rejected")
         answer = self.graph(
             method, f"{gid}/join_requests", json={**WHATSAPP, "join_requests": asked}
@@ -833,26 +877,46 @@ class InviteLinkMachine(RuleBasedStateMachine):
 
     def compare(self) -> None:
         """The groups the step touched, as the server shows them: participants and their
-        count, pending requests, mode and current link. A group the step did not touch
-        has not changed in the model, and reading every group after every step would
-        halve the steps the time allows; an effect that leaked into another group shows
-        the next time that group is touched."""
-        fields = "participants,total_participant_count,join_approval_mode,suspended,link_managers"
+        count, pending requests, mode, every link (and the active ones, unless the model
+        says all are), and the current link after a step that may have changed it. A
+        group the step did not touch has not changed in the model, and reading every
+        group after every step would halve the steps the time allows; an effect that
+        leaked into another group shows the next time that group is touched."""
+        fields = (
+            "participants,total_participant_count,join_approval_mode,suspended,link_managers,"
+            "invite_links_paused_until"
+        )
         live = [g for g in self.live() if g.gid in self.touched]
+        relinked = {g.gid for g in live if g.gid in self.relinked}
         self.touched.clear()
-        reads = [
+        self.relinked.clear()
+        mixed = {g.gid for g in live if any(g.state_of(c) != "active" for c in g.links)}
+        reads: list[tuple[str, dict[str, Any]] | None] = [
             read
             for group in live
             for read in (
+                (f"{group.gid}/invite_links", {"limit": 100}),
+                (f"{group.gid}/invite_links", {"limit": 100, "state": "active"})
+                if group.gid in mixed
+                else None,
                 (group.gid, {"fields": fields}),
                 (f"{group.gid}/join_requests", {}),
-                (f"{group.gid}/invite_link", {}),
+                (f"{group.gid}/invite_link", {}) if group.gid in relinked else None,
             )
         ]
+
+        def read(what: tuple[str, dict[str, Any]] | None) -> httpx.Response | None:
+            return None if what is None else self.graph("GET", what[0], params=what[1])
+
         # Read concurrently: the server has two workers, and reads change nothing.
-        answers = iter(list(self.pool.map(lambda r: self.graph("GET", r[0], params=r[1]), reads)))
+        answers = iter(list(self.pool.map(read, reads)))
         for group in live:
+            every_link, active_links = next(answers), next(answers)
             read_info, read_requests, link = next(answers), next(answers), next(answers)
+            assert every_link is not None and read_info is not None and read_requests is not None
+            self.compare_links(group, expect_ok(every_link)["data"], None)
+            if active_links is not None:
+                self.compare_links(group, expect_ok(active_links)["data"], "active")
 
             info = expect_ok(read_info)
             shown = [p["wa_id"] for p in info["participants"]]
@@ -862,8 +926,11 @@ class InviteLinkMachine(RuleBasedStateMachine):
             assert info["join_approval_mode"] == group.mode, info
             assert info["suspended"] is group.suspended, info
             assert info["link_managers"] == group.link_managers, info
+            assert (info["invite_links_paused_until"] is not None) == group.links_paused, info
             for person in info["participants"]:
                 self.see_person(person["wa_id"], person["user_id"])
+                through = group.links[group.came_through[person["wa_id"]]].id
+                assert person.get("invite_link_id") == through, f"{group.gid}: {person}"
 
             listed = expect_ok(read_requests)["data"]
             pending = {r["wa_id"]: r["join_request_id"] for r in listed}
@@ -871,11 +938,31 @@ class InviteLinkMachine(RuleBasedStateMachine):
             assert pending == group.pending, f"{group.gid}: pending requests {pending}"
             for request in listed:
                 self.see_person(request["wa_id"], request["user_id"])
+                through = group.links[group.asked_through[request["wa_id"]]].id
+                assert request["invite_link_id"] == through, f"{group.gid}: {request}"
 
-            if group.code is None:
+            if link is None:
+                pass  # the primary link is in the listing; GET invite_link after changes only
+            elif group.code is None:
                 expect_error(link, 100)
             else:
                 assert code_of(expect_ok(link)["invite_link"]) == group.code
+
+    def compare_links(
+        self, group: GroupModel, shown: list[dict[str, Any]], state: str | None
+    ) -> None:
+        """A listing of the group's links (every one, or those in ``state``): the primary
+        first, then the newest first, each as the model has it."""
+        wanted = [c for c in group.links if state is None or group.state_of(c) == state]
+        others = [c for c in reversed(wanted) if not group.links[c].primary]
+        expected = ([group.code] if group.code in wanted else []) + others
+        got = [code_of(link["invite_link"]) for link in shown]
+        assert got == expected, (
+            f"{group.gid}: listing (state={state}) {got}, expected {expected}; "
+            f"the model's states: {[(c, group.state_of(c)) for c in group.links]}"
+        )
+        for code, link in zip(got, shown, strict=True):
+            self.check_link(group, group.links[code], link)
 
 
 def test_server_agrees_with_model(server: Server) -> None:

@@ -255,8 +255,11 @@ async def _details(
     for row in rows:
         view = links.link_view(row, group_paused_until=group.links_paused_until)
         people = allowed.get(getattr(row, pk), []) if row.restricted else None
-        own_pause = row.paused_until if (row.paused_until or 0) > now else None
-        group_pause = group.links_paused_until if (group.links_paused_until or 0) > now else None
+        working = row.state == LinkState.ACTIVE  # a revoked link's pause no longer matters
+        own_pause = row.paused_until if working and (row.paused_until or 0) > now else None
+        group_pause = (
+            group.links_paused_until if working and (group.links_paused_until or 0) > now else None
+        )
         found.append(
             LinkDetails(
                 id=row.id,
