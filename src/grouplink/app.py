@@ -14,6 +14,7 @@ from fastapi_offline import FastAPIOffline
 from grouplink import __version__
 from grouplink.graph import (
     groups,
+    insights,
     invite_links,
     join_requests,
     links,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         links.router,
         join_requests.router,
         invite_links.router,
+        insights.router,
         participants.router,
         subscriptions.router,
         groups.router,  # last of the Graph: /{version}/{group_id} would take the others

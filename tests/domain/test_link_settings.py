@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from grouplink.domain.days import DAY_MS
 from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.groups import JoinApprovalMode
 from grouplink.domain.link_settings import (
-    DAY_MS,
     KEEP,
     LinkChanges,
     check_primary_changes,

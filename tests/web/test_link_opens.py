@@ -8,7 +8,7 @@ import time
 import httpx
 import sqlalchemy as sa
 
-from grouplink.domain.opens import utc_day
+from grouplink.domain.days import utc_day
 from grouplink.services.core import Core
 from grouplink.store import opens
 from grouplink.store.tables import link_open_marks, server_state

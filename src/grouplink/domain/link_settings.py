@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from grouplink.domain.days import DAY_MS
 from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.groups import JoinApprovalMode, clean_join_approval_mode
 from grouplink.domain.people import UserRef, clean_user_refs
@@ -20,7 +21,6 @@ MEMBER_LIMIT_MAX = 99_999
 ALLOWED_USERS_MAX = 1024
 MAX_OTHER_LINKS = 100  # working links besides the primary
 ROTATION_DAYS_MAX = 365
-DAY_MS = 86_400_000
 # Far enough for any real plan; near enough that no driver's integer overflows.
 FURTHEST_MS = 10 * 366 * DAY_MS
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 
-DAY_MS = 86_400_000
-
 # Chat apps and crawlers fetch a link to draw its preview card: not a person opening it.
 _UNFURLERS = (
     "bot",
@@ -23,11 +21,6 @@ _UNFURLERS = (
     "discord",
     "preview",
 )
-
-
-def utc_day(now_ms: int) -> int:
-    """Days since 1970-01-01, in UTC."""
-    return now_ms // DAY_MS
 
 
 def visitor_mark(day_key: bytes, visitor: str) -> int:

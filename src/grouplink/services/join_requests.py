@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from grouplink.domain.days import utc_day
 from grouplink.domain.errors import (
     DomainError,
     GroupFull,
@@ -17,10 +18,11 @@ from grouplink.domain.errors import (
 )
 from grouplink.domain.links import check_has_room
 from grouplink.domain.permissions import Ability
+from grouplink.services.audit_by_link import audit_by_link
 from grouplink.services.core import Actor, Core
 from grouplink.services.groups import writable_group
 from grouplink.services.joins import Arrival, RequestState, admit, close_request, group_link_view
-from grouplink.store import links, queries
+from grouplink.store import figures, links, queries
 from grouplink.store.paging import Page, page_rows
 from grouplink.store.queries import Row
 from grouplink.store.tables import invite_links, join_requests, people
@@ -110,6 +112,7 @@ async def decide(
         rows: dict[str, Any] = {r.id: r for r in await conn.execute(_REQUESTS_WITH_PEOPLE, asked)}
         to_admit: list[Arrival] = []
         rejected: list[int] = []  # the links of the rejected requests
+        settled: list[tuple[int, str]] = []  # (link pk, request id) of each one settled
         for request_id in request_ids:
             row = rows.get(request_id)
             if row is None or row.state != RequestState.PENDING:
@@ -130,19 +133,12 @@ async def decide(
             state = RequestState.APPROVED if approve else RequestState.REJECTED
             await close_request(conn, row.pk, state, actor.label, now)
             done.append(request_id)
+            settled.append((row.link_pk, request_id))
         if to_admit:
             await admit(conn, core, group, to_admit, actor, now, via_request=True)
-        await links.bump_many(conn, rejected, "rejected_count")
-        if done:
-            await queries.audit(
-                conn,
-                business_id=business_id,
-                actor=actor,
-                action="join_request.approve" if approve else "join_request.reject",
-                now=now,
-                group_pk=group.pk,
-                join_request_ids=done,
-            )
+        await figures.add_each(conn, rejected, utc_day(now), "rejected")
+        action = "join_request.approve" if approve else "join_request.reject"
+        await audit_by_link(conn, group, actor, action, now, "join_request_ids", settled)
     return Decisions(done, failed)
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain import events, ids
+from grouplink.domain.days import utc_day
 from grouplink.domain.errors import (
     Banned,
     DuplicateParticipant,
@@ -20,8 +21,9 @@ from grouplink.domain.errors import (
 )
 from grouplink.domain.groups import JoinApprovalMode
 from grouplink.domain.links import LinkView, Refusal, approval_for, check_usable
+from grouplink.services.audit_by_link import audit_by_link
 from grouplink.services.core import Actor, Core
-from grouplink.store import links, queries
+from grouplink.store import figures, links, queries
 from grouplink.store.queries import Row
 from grouplink.store.tables import bans, groups, join_requests, participants
 
@@ -196,7 +198,7 @@ async def _ask(
             created_at=now,
         )
     )
-    await links.bump(conn, link.pk, request_count=1)
+    await figures.add(conn, link.pk, utc_day(now), join_requests=1)
     created = events.join_request_created(
         group.id, now, request_id, person.user_id, person.wa_id, link.id
     )
@@ -249,21 +251,13 @@ async def admit(
         ],
     )
     await conn.execute(_COUNT_PARTICIPANTS, {"group": group.pk, "added": len(arrivals)})
-    # People approved count as approved too, in the same statement per link.
-    counters = ("joined_count", "approved_count") if via_request else ("joined_count",)
-    await links.bump_many(conn, (a.link_pk for a in arrivals), *counters)
+    # People approved count as approved too, in the same statements per link.
+    names = ("joined", "approved") if via_request else ("joined",)
+    await figures.add_each(conn, (a.link_pk for a in arrivals), utc_day(now), *names)
     added = [events.arrival(a.user_id, a.wa_id, a.link_id, via_request) for a in arrivals]
     await queries.emit(conn, group, events.participants_add(group.id, now, added), now)
-    await queries.audit(
-        conn,
-        business_id=group.business_id,
-        actor=actor,
-        action="participants.add",
-        now=now,
-        group_pk=group.pk,
-        link_pk=arrivals[0].link_pk if len({a.link_pk for a in arrivals}) == 1 else None,
-        wa_ids=[a.wa_id for a in arrivals],
-    )
+    arrived = ((a.link_pk, a.wa_id) for a in arrivals)
+    await audit_by_link(conn, group, actor, "participants.add", now, "wa_ids", arrived)
 
 
 async def cancel_request(

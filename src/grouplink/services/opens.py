@@ -14,7 +14,8 @@ import contextlib
 
 import structlog
 
-from grouplink.domain.opens import utc_day, visitor_mark
+from grouplink.domain.days import utc_day
+from grouplink.domain.opens import visitor_mark
 from grouplink.services.core import Core
 from grouplink.store import opens
 

@@ -8,13 +8,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain import events, ids
+from grouplink.domain.days import utc_day
 from grouplink.domain.errors import InvalidParameter, NotParticipant
 from grouplink.domain.people import UserRef
 from grouplink.domain.people import clean_user_refs as clean_people
 from grouplink.domain.permissions import Ability, Role
+from grouplink.services.audit_by_link import audit_by_link
 from grouplink.services.core import Actor, Core
 from grouplink.services.groups import writable_group
-from grouplink.store import links, queries
+from grouplink.store import figures, queries
 from grouplink.store.queries import Row
 from grouplink.store.tables import bans, groups, participants
 
@@ -53,7 +55,7 @@ async def remove_participants(
             events.person(person.user_id, person.wa_id, input=ref.input)
             for ref, person in found.values()
         ]
-        await _drop(conn, group, list(found), now)
+        came_by = await _drop(conn, group, list(found), now)
         await conn.execute(
             sa.insert(bans),
             [
@@ -72,15 +74,8 @@ async def remove_participants(
             events.participants_remove(group.id, now, removed, "business", request_id),
             now,
         )
-        await queries.audit(
-            conn,
-            business_id=business_id,
-            actor=actor,
-            action="participants.remove",
-            now=now,
-            group_pk=group.pk,
-            wa_ids=[p.wa_id for _, p in found.values()],
-        )
+        gone = ((came_by[pk], person.wa_id) for pk, (_, person) in found.items())
+        await audit_by_link(conn, group, actor, "participants.remove", now, "wa_ids", gone)
     return request_id
 
 
@@ -93,7 +88,7 @@ async def leave_group(core: Core, business_id: str, group_id: str, wa_id: str, d
         person = await queries.find_person(conn, business_id, wa_id)
         if person is None or await queries.participant(conn, group.pk, person.pk) is None:
             raise NotParticipant(f"{wa_id} is not a participant of this group")
-        await _drop(conn, group, [person.pk], now)
+        came_by = await _drop(conn, group, [person.pk], now)
         removed: list[dict[str, Any]] = [events.person(person.user_id, person.wa_id)]
         await queries.emit(
             conn,
@@ -101,29 +96,28 @@ async def leave_group(core: Core, business_id: str, group_id: str, wa_id: str, d
             events.participants_remove(group.id, now, removed, "participant", None),
             now,
         )
-        await queries.audit(
-            conn,
-            business_id=business_id,
-            actor=actor,
-            action="participants.leave",
-            now=now,
-            group_pk=group.pk,
-        )
+        left = [(came_by[person.pk], person.wa_id)]
+        await audit_by_link(conn, group, actor, "participants.leave", now, "wa_ids", left)
 
 
-async def _drop(conn: AsyncConnection, group: Row, person_pks: list[int], now: int) -> None:
-    """Take people out of the group; each counts as having left the link they came by."""
+async def _drop(
+    conn: AsyncConnection, group: Row, person_pks: list[int], now: int
+) -> dict[int, int | None]:
+    """Take people out of the group; each counts as having left the link they came by.
+    Person pk -> that link's pk (None: they came by no link)."""
     gone = await conn.execute(
         sa.delete(participants)
         .where(participants.c.group_pk == group.pk, participants.c.person_pk.in_(person_pks))
-        .returning(participants.c.link_pk)
+        .returning(participants.c.person_pk, participants.c.link_pk)
     )
-    await links.bump_many(conn, gone.scalars().all(), "left_count")
+    came_by: dict[int, int | None] = {r.person_pk: r.link_pk for r in gone}
+    await figures.add_each(conn, came_by.values(), utc_day(now), "left")
     await conn.execute(
         sa.update(groups)
         .where(groups.c.pk == group.pk)
         .values(participant_count=groups.c.participant_count - len(person_pks), updated_at=now)
     )
+    return came_by
 
 
 async def set_admin(

@@ -220,23 +220,6 @@ def listing(group_pk: int, state: LinkState | None, now: int) -> tuple[sa.Select
     return base, order
 
 
-async def bump(conn: AsyncConnection, link_pk: int, **counters: int) -> None:
-    """Add to a link's counters: ``bump(conn, pk, joined_count=1, approved_count=1)``."""
-    changes = {name: invite_links.c[name] + n for name, n in counters.items()}
-    await conn.execute(sa.update(invite_links).where(invite_links.c.pk == link_pk).values(changes))
-
-
-async def bump_many(conn: AsyncConnection, link_pks: Iterable[int | None], *counters: str) -> None:
-    """Add one to each of ``counters`` of each link, once per time it is named (one
-    statement per link); None is skipped."""
-    times: dict[int, int] = {}
-    for pk in link_pks:
-        if pk is not None:
-            times[pk] = times.get(pk, 0) + 1
-    for pk, n in times.items():
-        await bump(conn, pk, **dict.fromkeys(counters, n))
-
-
 async def set_allowed(conn: AsyncConnection, link_pk: int, person_pks: list[int] | None) -> None:
     """Who may use the link: these people only, or (None) anyone who has it."""
     await conn.execute(sa.delete(invite_link_people).where(invite_link_people.c.link_pk == link_pk))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain import ids
-from grouplink.store import links
+from grouplink.store import figures
 from grouplink.store.tables import link_open_marks, server_state
 
 _KEY_PREFIX = "opens_key:"
@@ -38,18 +39,20 @@ async def add_marks(conn: AsyncConnection, marks: Iterable[tuple[int, int, int]]
     if not rows:
         return 0
     # In batches of many rows a statement; RETURNING gives back the rows that were new.
-    new = list((await conn.execute(_INSERT_MARK[conn.dialect.name], rows)).scalars())
-    await links.bump_many(conn, new, "open_count")
+    made = await conn.execute(_INSERT_MARK[conn.dialect.name], rows)
+    new = [(r.link_pk, r.day) for r in made]
+    for (link_pk, day), n in Counter(new).items():
+        await figures.add(conn, link_pk, day, opens=n)
     return len(new)
 
 
 _INSERT_MARK = {
     "postgresql": pg_insert(link_open_marks)
     .on_conflict_do_nothing()
-    .returning(link_open_marks.c.link_pk),
+    .returning(link_open_marks.c.link_pk, link_open_marks.c.day),
     "sqlite": sqlite_insert(link_open_marks)
     .on_conflict_do_nothing()
-    .returning(link_open_marks.c.link_pk),
+    .returning(link_open_marks.c.link_pk, link_open_marks.c.day),
 }
 
 

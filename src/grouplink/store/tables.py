@@ -79,6 +79,7 @@ groups = sa.Table(
     sa.Column("links_paused_until", Time),
     sa.Column("link_rotation_days", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_rotation_at", Time, index=True),  # when the primary link rotates next
+    sa.Column("join_questions", sa.Text),  # JSON list of 1-3 questions (migration 0006)
     sa.Index("ix_groups_listing", "phone_number_id", "deleted_at", "pk"),
 )
 
@@ -175,6 +176,7 @@ join_requests = sa.Table(
     sa.Column("created_at", Time, nullable=False),
     sa.Column("decided_at", Time),
     sa.Column("decided_by", sa.String(64)),
+    sa.Column("answers", sa.Text),  # JSON [{"question","answer"}] (migration 0006)
     sa.Index("ix_join_requests_listing", "group_pk", "state", "pk"),
 )
 
@@ -269,7 +271,23 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
     sa.Column("created_at", Time, nullable=False),
+    sa.Column("token_id", sa.String(32)),  # the API token a business acted with (0006)
     sa.Index("ix_audit_log_group", "group_pk", "pk"),
+    sa.Index("ix_audit_log_group_action", "group_pk", "action", "pk"),
+)
+
+# Each link's figures per UTC day, kept in the changes' own transactions (0006).
+link_days = sa.Table(
+    "link_days",
+    metadata,
+    sa.Column("link_pk", sa.ForeignKey("invite_links.pk"), primary_key=True),
+    sa.Column("day", sa.Integer, primary_key=True),  # UTC days since 1970-01-01
+    sa.Column("opens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("join_requests", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("joined", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("approved", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rejected", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("left", sa.Integer, nullable=False, server_default="0"),
 )
 
 # People sign in on the web with their phone number and a one-time code (migration 0002).
