@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 
 from grouplink import __version__
 from grouplink.graph import (
+    audit_log,
     groups,
     insights,
     invite_links,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         insights.router,
         participants.router,
         subscriptions.router,
+        audit_log.router,
         groups.router,  # last of the Graph: /{version}/{group_id} would take the others
     ):
         app.include_router(router)

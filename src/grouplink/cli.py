@@ -223,7 +223,7 @@ def webhooks_subscribe(business_id: str, callback_url: str, verify_token: str, f
             subscriptions.clean_callback_url(callback_url),
             verify_token,
             clean_fields(fields),
-            Actor("cli", "cli"),
+            Actor.system(),
             handshake_timeout_s=settings.webhook_timeout_seconds,
             allow_private=settings.webhook_private_allowed,
         )
@@ -256,7 +256,7 @@ def webhooks_unsubscribe(business_id: str, callback_url: str | None) -> None:
     count = _with_core(
         load_settings(),
         lambda core: subscriptions.unsubscribe(
-            core, business_id, Actor("cli", "cli"), callback_url=callback_url, fields=None
+            core, business_id, Actor.system(), callback_url=callback_url, fields=None
         ),
     )
     click.echo(f"removed {count} subscription{'s' * (count != 1)}", err=True)
@@ -288,7 +288,7 @@ def webhooks_redeliver(business_id: str, event_ids: tuple[str, ...]) -> None:
     count = _with_core(
         load_settings(),
         lambda core: subscriptions.redeliver(
-            core, business_id, Actor("cli", "cli"), list(event_ids) or None
+            core, business_id, Actor.system(), list(event_ids) or None
         ),
     )
     click.echo(f"queued {count} deliver{'ies' if count != 1 else 'y'}", err=True)

@@ -344,7 +344,7 @@ def test_members_manage_the_link_only_when_the_group_lets_them(
 
             # Now the participant has the Link tab and the link, and so does the link page.
             await page.goto(here)
-            assert await tab_labels(page) == ["Info", "Invite links", "People"]
+            assert await tab_labels(page) == ["Info", "Invite links", "Insights", "People"]
             assert await fact(page, "Who can manage the invite link") == "All participants"
             await go_to_tab(page, "Invite links")
             assert await invite_link_field(page) == group["invite_link"]
@@ -362,7 +362,15 @@ def test_members_manage_the_link_only_when_the_group_lets_them(
             mine = admin.get_by_role("listitem").filter(has_text=shown(member))
             assert "Group admin" in await mine.inner_text()
             await page.goto(here)
-            everything = ["Info", "Invite links", "Requests", "People", "Settings"]
+            everything = [
+                "Info",
+                "Invite links",
+                "Insights",
+                "Requests",
+                "People",
+                "Settings",
+                "Log",
+            ]
             assert await tab_labels(page) == everything
             assert await fact(page, "You") == "Admin"
             await go_to_tab(page, "Settings")
@@ -371,7 +379,7 @@ def test_members_manage_the_link_only_when_the_group_lets_them(
             # Dismissed with the sandbox helper: a participant again, who still has the link.
             await asyncio.to_thread(admins, biz, group["id"], member, make=False)
             await page.goto(here)
-            assert await tab_labels(page) == ["Info", "Invite links", "People"]
+            assert await tab_labels(page) == ["Info", "Invite links", "Insights", "People"]
             assert await fact(page, "You") == "Participant"
 
             assert watch.problems + admin_watch.problems == []

@@ -85,8 +85,16 @@ def participants_remove(
 
 
 def join_request_created(
-    group_id: str, at_ms: int, join_request_id: str, user_id: str, wa_id: str, invite_link_id: str
+    group_id: str,
+    at_ms: int,
+    join_request_id: str,
+    user_id: str,
+    wa_id: str,
+    invite_link_id: str,
+    answers: list[Json] | None = None,
 ) -> Event:
+    """grouplink adds the link asked through, and the answers where the group asks."""
+    extra: Json = {} if answers is None else {"answers": answers}
     return _event(
         Field.PARTICIPANTS,
         "group_join_request_created",
@@ -97,6 +105,7 @@ def join_request_created(
         wa_id=wa_id,
         reason="invite_link",
         invite_link_id=invite_link_id,
+        **extra,
     )
 
 

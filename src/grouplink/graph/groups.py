@@ -23,10 +23,11 @@ from grouplink.domain.link_settings import (
     clean_rotation_days,
 )
 from grouplink.domain.picture import Picture, validate_picture
+from grouplink.domain.questions import MAX_QUESTIONS, QUESTION_MAX, clean_questions
 from grouplink.graph.body import Body, optional_str, require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
 from grouplink.graph.paging import paging
-from grouplink.services import groups
+from grouplink.services import group_settings, groups
 
 router = APIRouter(tags=["Groups"])
 
@@ -62,6 +63,12 @@ _UPDATE_SCHEMA = {
             "minimum": 0,
             "maximum": ROTATION_DAYS_MAX,
             "description": "grouplink's own: reset the primary link every N days (0: never)",
+        },
+        "join_questions": {
+            "type": "array",
+            "maxItems": MAX_QUESTIONS,
+            "items": {"type": "string", "minLength": 1, "maxLength": QUESTION_MAX},
+            "description": "grouplink's own: asked of those who need approval; [] asks none",
         },
         "profile_picture_file": {"type": "string", "format": "binary"},
     },
@@ -141,7 +148,7 @@ async def update_group(
     mode = body.get("join_approval_mode")
     managers = body.get("link_managers")
     pause, rotation = body.get("invite_links_paused_until"), body.get("invite_link_rotation_days")
-    request_id = await groups.update_group(
+    request_id = await group_settings.update_group(
         core,
         business_id,
         group_id,
@@ -156,6 +163,9 @@ async def update_group(
         else KEEP,
         link_rotation_days=clean_rotation_days(rotation)
         if "invite_link_rotation_days" in body
+        else None,
+        join_questions=clean_questions(body["join_questions"])
+        if "join_questions" in body
         else None,
     )
     return {"messaging_product": "whatsapp", "request_id": request_id}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from grouplink.domain import ids
-from grouplink.domain.errors import PartialSuccess
+from grouplink.domain.errors import InvalidParameter, PartialSuccess
 from grouplink.graph.body import require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
 from grouplink.graph.envelope import error_object
@@ -23,6 +23,16 @@ _SCHEMA = {
     "properties": {
         "messaging_product": {"type": "string", "enum": ["whatsapp"]},
         "join_requests": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    },
+}
+_REJECT_SCHEMA = {
+    **_SCHEMA,
+    "properties": {
+        **_SCHEMA["properties"],  # type: ignore[dict-item]
+        "ban": {
+            "type": "boolean",
+            "description": "grouplink's own: also ban the people rejected from every link",
+        },
     },
 }
 
@@ -46,6 +56,11 @@ async def list_join_requests(
             "wa_id": r.wa_id,
             "creation_timestamp": r.created_at // 1000,
             "invite_link_id": r.invite_link_id,
+            **(
+                {"answers": [{"question": a.question, "answer": a.answer} for a in r.answers]}
+                if r.answers
+                else {}
+            ),
         }
         for r in page.items
     ]
@@ -60,11 +75,13 @@ async def approve_join_requests(
     return await _decide(core, business_id, actor, group_id, body, approve=True)
 
 
-@router.delete("/{version:graph_version}/{group_id}/join_requests", openapi_extra=body_doc(_SCHEMA))
+@router.delete(
+    "/{version:graph_version}/{group_id}/join_requests", openapi_extra=body_doc(_REJECT_SCHEMA)
+)
 async def reject_join_requests(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
 ) -> JSONResponse:
-    """Reject; no webhook."""
+    """Reject; no webhook. grouplink's own `"ban": true` also bans the people rejected."""
     return await _decide(core, business_id, actor, group_id, body, approve=False)
 
 
@@ -79,7 +96,10 @@ async def _decide(
 ) -> JSONResponse:
     require_whatsapp(body)
     request_ids = join_requests.clean_request_ids(body.get("join_requests"))
-    decisions = await join_requests.decide(core, business_id, group_id, request_ids, approve, actor)
+    ban = False if approve else clean_ban(body.get("ban", False))
+    decisions = await join_requests.decide(
+        core, business_id, group_id, request_ids, approve, actor, ban=ban
+    )
     answer: dict[str, Any] = {
         "messaging_product": "whatsapp",
         "request_id": ids.request_id(),
@@ -102,3 +122,12 @@ async def _decide(
     )
     answer["errors"] = [error_object(partial)]
     return JSONResponse(answer, status_code=partial.status)
+
+
+def clean_ban(value: object) -> bool:
+    """grouplink's ``ban`` on a rejection: true or false (also as form text)."""
+    if value in (True, "true"):
+        return True
+    if value in (False, "false", None):
+        return False
+    raise InvalidParameter("ban must be true or false")

@@ -25,7 +25,14 @@ _PERSON_BODY = {
                 "schema": {
                     "type": "object",
                     "required": ["wa_id"],
-                    "properties": {"wa_id": {"type": "string", "example": "16315551234"}},
+                    "properties": {
+                        "wa_id": {"type": "string", "example": "16315551234"},
+                        "answers": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "join: the answers to the group's join questions",
+                        },
+                    },
                 }
             }
         },
@@ -33,13 +40,28 @@ _PERSON_BODY = {
 }
 
 
-async def sandbox_business(
+async def sandbox_owner(
     core: CoreDep, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
-) -> str:
-    return await businesses.authenticate(core, authorization)
+) -> businesses.TokenOwner:
+    return await businesses.bearer_owner(core, authorization)
+
+
+SandboxOwner = Annotated[businesses.TokenOwner, Depends(sandbox_owner)]
+
+
+async def sandbox_business(owner: SandboxOwner) -> str:
+    return owner.business_id
 
 
 SandboxBusiness = Annotated[str, Depends(sandbox_business)]
+
+
+async def sandbox_actor(owner: SandboxOwner) -> Actor:
+    """The business acting through a sandbox helper, with the token it used."""
+    return Actor.business(owner.business_id, "sandbox", token_id=owner.token_id)
+
+
+SandboxActor = Annotated[Actor, Depends(sandbox_actor)]
 router = APIRouter(prefix="/sandbox", tags=["Sandbox helpers"])
 
 
@@ -52,7 +74,9 @@ async def join(
     core: CoreDep, business_id: SandboxBusiness, code: str, body: RequestBody
 ) -> dict[str, Any]:
     """A person opens the invite link: `{"status": "joined"}` or `{"status": "requested", ...}`."""
-    outcome = await joins.open_link(core, code, _wa_id(body), "sandbox", business_id=business_id)
+    outcome = await joins.open_link(
+        core, code, _wa_id(body), "sandbox", business_id=business_id, answers=body.get("answers")
+    )
     if outcome.join_request_id is None:
         return {"status": outcome.status, "group_id": outcome.group_id}
     return {
@@ -83,20 +107,20 @@ async def leave(
 
 
 @router.post("/groups/{group_id}/suspend")
-async def suspend(core: CoreDep, business_id: SandboxBusiness, group_id: str) -> dict[str, Any]:
+async def suspend(
+    core: CoreDep, business_id: SandboxBusiness, actor: SandboxActor, group_id: str
+) -> dict[str, Any]:
     """Simulate WhatsApp suspending the group: writes answer 131207, links stop working."""
-    await groups.set_suspended(
-        core, business_id, group_id, True, Actor.business(business_id, "sandbox")
-    )
+    await groups.set_suspended(core, business_id, group_id, True, actor)
     return {"status": "suspended"}
 
 
 @router.post("/groups/{group_id}/unsuspend")
-async def unsuspend(core: CoreDep, business_id: SandboxBusiness, group_id: str) -> dict[str, Any]:
+async def unsuspend(
+    core: CoreDep, business_id: SandboxBusiness, actor: SandboxActor, group_id: str
+) -> dict[str, Any]:
     """Lift a simulated suspension."""
-    await groups.set_suspended(
-        core, business_id, group_id, False, Actor.business(business_id, "sandbox")
-    )
+    await groups.set_suspended(core, business_id, group_id, False, actor)
     return {"status": "active"}
 
 
@@ -132,21 +156,25 @@ async def person_deletes_link(
 
 @router.post("/groups/{group_id}/admins", openapi_extra=_PERSON_BODY)
 async def make_admin(
-    core: CoreDep, business_id: SandboxBusiness, group_id: str, body: RequestBody
+    core: CoreDep,
+    business_id: SandboxBusiness,
+    actor: SandboxActor,
+    group_id: str,
+    body: RequestBody,
 ) -> dict[str, Any]:
     """The business makes a participant an admin of the group."""
-    await participants.set_admin(
-        core, business_id, group_id, _wa_id(body), True, Actor.business(business_id, "sandbox")
-    )
+    await participants.set_admin(core, business_id, group_id, _wa_id(body), True, actor)
     return {"status": "admin"}
 
 
 @router.delete("/groups/{group_id}/admins", openapi_extra=_PERSON_BODY)
 async def dismiss_admin(
-    core: CoreDep, business_id: SandboxBusiness, group_id: str, body: RequestBody
+    core: CoreDep,
+    business_id: SandboxBusiness,
+    actor: SandboxActor,
+    group_id: str,
+    body: RequestBody,
 ) -> dict[str, Any]:
     """The business dismisses a participant as admin; they stay a member."""
-    await participants.set_admin(
-        core, business_id, group_id, _wa_id(body), False, Actor.business(business_id, "sandbox")
-    )
+    await participants.set_admin(core, business_id, group_id, _wa_id(body), False, actor)
     return {"status": "member"}

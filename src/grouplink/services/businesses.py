@@ -10,7 +10,7 @@ from grouplink.domain import ids
 from grouplink.domain.errors import BadToken, InvalidParameter, MissingToken
 from grouplink.services.core import Core
 from grouplink.store.changes import TOKENS, note_change
-from grouplink.store.tables import api_tokens, businesses, phone_numbers
+from grouplink.store.tables import api_tokens, businesses, phone_numbers, web_sessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +86,18 @@ async def revoke_token(core: Core, token_or_id: str) -> bool:
 
 async def authenticate(core: Core, authorization: str | None) -> str:
     """The business id behind an ``Authorization: Bearer`` header."""
+    return (await bearer_owner(core, authorization)).business_id
+
+
+async def bearer_owner(core: Core, authorization: str | None) -> TokenOwner:
+    """The business and token behind an ``Authorization: Bearer`` header."""
     if not authorization:
         raise MissingToken()
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise MissingToken()
-    return (await token_owner(core, token)).business_id
+    return await token_owner(core, token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,16 @@ async def token_owner(core: Core, token: str) -> TokenOwner:
 _LIVE_TOKEN = sa.select(api_tokens.c.business_id, api_tokens.c.id).where(
     api_tokens.c.token_hash == sa.bindparam("token_hash"), api_tokens.c.revoked_at.is_(None)
 )
+
+
+async def session_token_id(core: Core, session_token: str) -> str | None:
+    """The API token a business's console session was opened with (None: not known)."""
+    query = sa.select(web_sessions.c.api_token_id).where(
+        web_sessions.c.token_hash == ids.digest(session_token)
+    )
+    async with core.db.read() as conn:
+        found = (await conn.execute(query)).scalar()
+    return None if found is None else str(found)
 
 
 async def rotate_app_secret(core: Core, business_id: str) -> str:

@@ -18,10 +18,18 @@ from grouplink.domain.errors import (
 )
 from grouplink.domain.links import check_has_room
 from grouplink.domain.permissions import Ability
+from grouplink.domain.questions import Answer, stored_answers
 from grouplink.services.audit_by_link import audit_by_link
 from grouplink.services.core import Actor, Core
 from grouplink.services.groups import writable_group
-from grouplink.services.joins import Arrival, RequestState, admit, close_request, group_link_view
+from grouplink.services.joins import (
+    Arrival,
+    RequestState,
+    admit,
+    ban_people,
+    close_request,
+    group_link_view,
+)
 from grouplink.store import figures, links, queries
 from grouplink.store.paging import Page, page_rows
 from grouplink.store.queries import Row
@@ -37,6 +45,7 @@ class PendingItem:
     wa_id: str
     created_at: int  # unix ms
     invite_link_id: str
+    answers: list[Answer]  # to the group's join questions, when it asked any
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,7 @@ async def list_requests(
                 people.c.user_id,
                 people.c.wa_id,
                 invite_links.c.id.label("link_id"),
+                join_requests.c.answers,
             )
             .join(people, people.c.pk == join_requests.c.person_pk)
             .join(invite_links, invite_links.c.pk == join_requests.c.link_pk)
@@ -72,7 +82,10 @@ async def list_requests(
         rows = await page_rows(
             conn, core.secret, scope, base, join_requests.c.pk, limit, after, before
         )
-    items = [PendingItem(r.id, r.user_id, r.wa_id, r.created_at, r.link_id) for r in rows.rows]
+    items = [
+        PendingItem(r.id, r.user_id, r.wa_id, r.created_at, r.link_id, stored_answers(r.answers))
+        for r in rows.rows
+    ]
     return rows.page(core.secret, scope, items)
 
 
@@ -93,8 +106,11 @@ async def decide(
     request_ids: list[str] | None,
     approve: bool,
     actor: Actor,
+    *,
+    ban: bool = False,
 ) -> Decisions:
     """Approve or reject pending requests; each id settles at most once, ever.
+    Rejecting with ``ban`` also bans the people rejected from every link of the group.
 
     ``None`` means every request pending when the group's lock is taken, oldest
     first. Approving stops at the group's capacity and at each link's member
@@ -112,6 +128,7 @@ async def decide(
         rows: dict[str, Any] = {r.id: r for r in await conn.execute(_REQUESTS_WITH_PEOPLE, asked)}
         to_admit: list[Arrival] = []
         rejected: list[int] = []  # the links of the rejected requests
+        banned: list[tuple[int, int, str]] = []  # (person pk, link pk, wa_id) to ban
         settled: list[tuple[int, str]] = []  # (link pk, request id) of each one settled
         for request_id in request_ids:
             row = rows.get(request_id)
@@ -130,6 +147,8 @@ async def decide(
                 )
             else:
                 rejected.append(row.link_pk)
+                if ban:
+                    banned.append((row.person_pk, row.link_pk, row.wa_id))
             state = RequestState.APPROVED if approve else RequestState.REJECTED
             await close_request(conn, row.pk, state, actor.label, now)
             done.append(request_id)
@@ -139,6 +158,10 @@ async def decide(
         await figures.add_each(conn, rejected, utc_day(now), "rejected")
         action = "join_request.approve" if approve else "join_request.reject"
         await audit_by_link(conn, group, actor, action, now, "join_request_ids", settled)
+        if banned:
+            await ban_people(conn, group.pk, [pk for pk, _, _ in banned], actor, now)
+            named = [(link_pk, wa_id) for _, link_pk, wa_id in banned]
+            await audit_by_link(conn, group, actor, "participants.ban", now, "wa_ids", named)
     return Decisions(done, failed)
 
 

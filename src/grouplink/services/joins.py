@@ -21,6 +21,7 @@ from grouplink.domain.errors import (
 )
 from grouplink.domain.groups import JoinApprovalMode
 from grouplink.domain.links import LinkView, Refusal, approval_for, check_usable
+from grouplink.domain.questions import clean_answers, store_answers, stored_questions
 from grouplink.services.audit_by_link import audit_by_link
 from grouplink.services.core import Actor, Core
 from grouplink.store import figures, links, queries
@@ -73,9 +74,16 @@ def group_link_view(group: Row, link: Row, prefix: str = "") -> LinkView:
 
 
 async def open_link(
-    core: Core, code: str, wa_id: str, door: str, *, business_id: str | None = None
+    core: Core,
+    code: str,
+    wa_id: str,
+    door: str,
+    *,
+    business_id: str | None = None,
+    answers: object = None,
 ) -> JoinOutcome:
-    """A person opens an invite link: they join, or ask to, as the link's rule says.
+    """A person opens an invite link: they join, or ask to, as the link's rule says;
+    asking, they answer the group's join questions (``answers``, in their order).
 
     Every refusal is raised before anything is written, and inside the transaction,
     so a refused person leaves no participant, request or person row behind.
@@ -99,7 +107,7 @@ async def open_link(
         mode = approval_for(view, JoinApprovalMode(group.join_approval_mode))
         actor = Actor.person(wa_id, door)
         if mode is JoinApprovalMode.APPROVAL_REQUIRED:
-            return await _ask(conn, group, link, person, actor, now, stale)
+            return await _ask(conn, group, link, person, actor, now, stale, answers)
         arrival = Arrival(person.pk, person.user_id, person.wa_id, link.pk, link.id)
         await admit(conn, core, group, [arrival], actor, now, via_request=False)
         if stale is not None:  # asked while the group required approval, then joined
@@ -184,9 +192,12 @@ async def _ask(
     actor: Actor,
     now: int,
     pending: RequestRef | None,
+    raw_answers: object,
 ) -> JoinOutcome:
     if pending is not None:  # asking twice is not a second request
         return JoinOutcome("requested", group.id, pending.id)
+    questions = stored_questions(group.join_questions)
+    answers = clean_answers(questions, raw_answers)
     request_id = ids.join_request_id()
     await conn.execute(
         sa.insert(join_requests).values(
@@ -196,11 +207,18 @@ async def _ask(
             link_pk=link.pk,
             state=RequestState.PENDING,
             created_at=now,
+            answers=store_answers(answers),
         )
     )
     await figures.add(conn, link.pk, utc_day(now), join_requests=1)
     created = events.join_request_created(
-        group.id, now, request_id, person.user_id, person.wa_id, link.id
+        group.id,
+        now,
+        request_id,
+        person.user_id,
+        person.wa_id,
+        link.id,
+        [{"question": a.question, "answer": a.answer} for a in answers] if questions else None,
     )
     await queries.emit(conn, group, created, now)
     await queries.audit(
@@ -300,3 +318,14 @@ async def close_request(
 
 
 _CLOSE_REQUEST = sa.update(join_requests).where(join_requests.c.pk == sa.bindparam("request"))
+
+
+async def ban_people(
+    conn: AsyncConnection, group_pk: int, person_pks: list[int], actor: Actor, now: int
+) -> None:
+    """Keep these people (not participants now) from coming back through any link."""
+    rows = [
+        {"group_pk": group_pk, "person_pk": pk, "created_at": now, "created_by": actor.label}
+        for pk in dict.fromkeys(person_pks)
+    ]
+    await conn.execute(sa.insert(bans), rows)

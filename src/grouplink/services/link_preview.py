@@ -18,6 +18,7 @@ from grouplink.domain.errors import LinkDead
 from grouplink.domain.groups import JoinApprovalMode, LinkManagers
 from grouplink.domain.links import LinkEnd, Refusal, approval_for, check_usable, paused_until
 from grouplink.domain.permissions import Ability, abilities
+from grouplink.domain.questions import stored_questions
 from grouplink.services.core import Core
 from grouplink.services.joins import group_link_view, place_in_group
 from grouplink.store import links, queries
@@ -66,6 +67,7 @@ class GroupCard:
     picture_sha256: str | None
     approval: JoinApprovalMode
     full: bool  # nobody more can join right now (approval-required groups take requests)
+    questions: tuple[str, ...] = ()  # asked before a request is sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +181,7 @@ async def _working_link(
         picture_sha256=group.picture_sha256,
         approval=approval,
         full=full,
+        questions=tuple(stored_questions(group.join_questions)),
     )
     return status, group, card
 

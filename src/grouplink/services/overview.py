@@ -20,6 +20,7 @@ from grouplink.domain.errors import GroupUnknown
 from grouplink.domain.groups import JoinApprovalMode, LinkManagers
 from grouplink.domain.links import LinkState
 from grouplink.domain.permissions import Ability, Role, abilities, require
+from grouplink.domain.questions import Answer, stored_answers, stored_questions
 from grouplink.services.core import Actor, Core
 from grouplink.services.joins import RequestState
 from grouplink.store import links, queries
@@ -42,12 +43,13 @@ class Viewer:
 
     business_id: str | None = None
     wa_id: str | None = None
+    token_id: str | None = None  # a business's: the API token it signed in with
 
-    def actor(self, door: str = "web") -> Actor:
+    def actor(self, door: str = "console") -> Actor:
         if self.wa_id is not None:
             return Actor.person(self.wa_id, door)
         assert self.business_id is not None
-        return Actor.business(self.business_id, door)
+        return Actor.business(self.business_id, door, token_id=self.token_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ class PendingRequest:
     wa_id: str
     created_at: int
     came_through: CameThrough | None = None
+    answers: tuple[Answer, ...] = ()  # to the group's join questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,7 @@ class GroupView:
     link_id: str | None  # and its id
     links_paused_until: int | None  # every link of the group admits nobody until then
     link_rotation_days: int  # 0: the primary link is never rotated
+    join_questions: tuple[str, ...] = ()  # asked before a request is sent
 
     def may(self, ability: Ability) -> bool:
         return ability in abilities(self.role, self.link_managers)
@@ -189,6 +193,7 @@ async def group_view(core: Core, viewer: Viewer, group_id: str) -> GroupView:
         link_id=None if link is None else link.id,
         links_paused_until=group.links_paused_until,
         link_rotation_days=group.link_rotation_days,
+        join_questions=tuple(stored_questions(group.join_questions)),
     )
 
 
@@ -228,7 +233,11 @@ async def pending_requests(core: Core, group: GroupView) -> list[PendingRequest]
     async with core.db.read() as conn:
         query = (
             sa.select(
-                join_requests.c.id, join_requests.c.created_at, people.c.wa_id, *_LINK_COLUMNS
+                join_requests.c.id,
+                join_requests.c.created_at,
+                join_requests.c.answers,
+                people.c.wa_id,
+                *_LINK_COLUMNS,
             )
             .join(people, people.c.pk == join_requests.c.person_pk)
             .outerjoin(invite_links, invite_links.c.pk == join_requests.c.link_pk)
@@ -239,7 +248,13 @@ async def pending_requests(core: Core, group: GroupView) -> list[PendingRequest]
             .order_by(join_requests.c.pk)
         )
         return [
-            PendingRequest(r.id, r.wa_id, r.created_at, _came_through(group, r._mapping))
+            PendingRequest(
+                r.id,
+                r.wa_id,
+                r.created_at,
+                _came_through(group, r._mapping),
+                tuple(stored_answers(r.answers)),
+            )
             for r in await conn.execute(query)
         ]
 

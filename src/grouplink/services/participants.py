@@ -16,6 +16,7 @@ from grouplink.domain.permissions import Ability, Role
 from grouplink.services.audit_by_link import audit_by_link
 from grouplink.services.core import Actor, Core
 from grouplink.services.groups import writable_group
+from grouplink.services.joins import ban_people
 from grouplink.store import figures, queries
 from grouplink.store.queries import Row
 from grouplink.store.tables import bans, groups, participants
@@ -56,26 +57,16 @@ async def remove_participants(
             for ref, person in found.values()
         ]
         came_by = await _drop(conn, group, list(found), now)
-        await conn.execute(
-            sa.insert(bans),
-            [
-                {
-                    "group_pk": group.pk,
-                    "person_pk": pk,
-                    "created_at": now,
-                    "created_by": actor.label,
-                }
-                for pk in found
-            ],
-        )
+        await ban_people(conn, group.pk, list(found), actor, now)
         await queries.emit(
             conn,
             group,
             events.participants_remove(group.id, now, removed, "business", request_id),
             now,
         )
-        gone = ((came_by[pk], person.wa_id) for pk, (_, person) in found.items())
+        gone = [(came_by[pk], person.wa_id) for pk, (_, person) in found.items()]
         await audit_by_link(conn, group, actor, "participants.remove", now, "wa_ids", gone)
+        await audit_by_link(conn, group, actor, "participants.ban", now, "wa_ids", gone)
     return request_id
 
 

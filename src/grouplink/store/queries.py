@@ -11,13 +11,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain import ids
-from grouplink.domain.actors import Actor
 from grouplink.domain.events import Event
 from grouplink.domain.people import bsuid
 from grouplink.domain.permissions import Role
+from grouplink.store.audit import audit as audit  # re-exported: services call queries.audit
 from grouplink.store.changes import group_slot, note_change
 from grouplink.store.tables import (
-    audit_log,
     businesses,
     groups,
     invite_links,
@@ -191,32 +190,3 @@ async def emit(conn: AsyncConnection, group: Row, event: Event, now: int) -> Non
 
 
 _INSERT_EVENT = sa.insert(outbox)
-
-
-async def audit(
-    conn: AsyncConnection,
-    *,
-    business_id: str,
-    actor: Actor,
-    action: str,
-    now: int,
-    group_pk: int | None = None,
-    link_pk: int | None = None,
-    **detail: Any,
-) -> None:
-    await conn.execute(
-        _INSERT_AUDIT,
-        {
-            "business_id": business_id,
-            "group_pk": group_pk,
-            "link_pk": link_pk,
-            "actor": actor.label,
-            "door": actor.door,
-            "action": action,
-            "detail": json.dumps(detail, separators=(",", ":")),
-            "created_at": now,
-        },
-    )
-
-
-_INSERT_AUDIT = sa.insert(audit_log)

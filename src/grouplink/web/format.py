@@ -88,3 +88,18 @@ def link_count(count: int) -> str:
 
 def visitors(count: int) -> str:
     return "1 visitor" if count == 1 else f"{count:,} visitors"
+
+
+def day_month(iso_date: str) -> str:
+    """``2026-12-01`` -> ``1 Dec``: a day on a chart's axis."""
+    return datetime.strptime(iso_date, "%Y-%m-%d").strftime("%-d %b")
+
+
+def day(iso_date: str) -> str:
+    """``2026-12-01`` -> ``1 Dec 2026``."""
+    return datetime.strptime(iso_date, "%Y-%m-%d").strftime("%-d %b %Y")
+
+
+def percent(part: int, whole: int) -> str:
+    """``percent(1, 3)`` -> ``33%``; "" when there is no whole to take a share of."""
+    return f"{round(100 * part / whole)}%" if whole else ""

@@ -17,6 +17,7 @@ from grouplink.domain.errors import (
     Banned,
     DuplicateParticipant,
     GroupFull,
+    InvalidParameter,
     JoinRequestUnknown,
     LinkDead,
 )
@@ -46,9 +47,23 @@ async def link_page(
     agent = request.headers.get("user-agent", "")
     if request.method == "GET" and preview.link_pk is not None and not is_unfurler(agent):
         web.opens.seen(preview.link_pk, visitor_of(visitor.wa_id, visitor.address, agent))
+    return visitor.keep_cookies(_page(web, visitor, code, preview, done))
+
+
+def _page(
+    web: Web,
+    visitor: Visitor,
+    code: str,
+    preview: LinkPreview,
+    done: str | None,
+    *,
+    answers: list[str] | None = None,
+    error: str = "",
+) -> Response:
     state = page_state(preview, done if done in DONE else None)
     context = _open_context(web, visitor, code, preview, state, done)
-    return visitor.keep_cookies(render("link.html", **context))
+    typed = answers or [""] * len(preview.group.questions if preview.group else ())
+    return render("link.html", 400 if error else 200, **context, answers=typed, error=error)
 
 
 @router.post(LINK_PAGE)
@@ -58,6 +73,9 @@ async def link_action(
     visitor: VisitorDep,
     csrf: Annotated[str, Form()] = "",
     action: Annotated[str, Form()] = "",
+    answer_1: Annotated[str, Form()] = "",
+    answer_2: Annotated[str, Form()] = "",
+    answer_3: Annotated[str, Form()] = "",
 ) -> Response:
     if visitor.wa_id is None:
         return see_other(f"/signin?next={link_path(code)}")
@@ -66,22 +84,29 @@ async def link_action(
     await web.throttle.check(web.settings.rate_join, "join-person", visitor.wa_id)
     if action == "withdraw":
         return see_other(link_path(code, await _withdraw(web, code, visitor.wa_id)))
-    return see_other(link_path(code, await _join(web, code, visitor.wa_id)))
-
-
-async def _join(web: Web, code: str, wa_id: str) -> str | None:
+    answers = [answer_1, answer_2, answer_3]
+    while answers and not answers[-1].strip():
+        answers.pop()  # the form has a field for each question: only those count
     try:
-        outcome = await joins.open_link(web.core, code, wa_id, door="web")
+        outcome = await joins.open_link(
+            web.core, code, visitor.wa_id, door="link_page", answers=answers
+        )
     except GroupFull:
-        return "full"
+        return see_other(link_path(code, "full"))
     except (LinkDead, Banned, DuplicateParticipant):
-        return None  # the page, fetched again, says why
-    return "joined" if outcome.status == "joined" else None
+        return see_other(link_path(code))  # the page, fetched again, says why
+    except InvalidParameter as refused:  # an answer missing or too long: ask again
+        preview = await link_preview.preview(web.core, code, visitor.wa_id)
+        if preview.group is None:
+            return see_other(link_path(code))
+        asked = answers[: len(preview.group.questions)]
+        return _page(web, visitor, code, preview, None, answers=asked, error=refused.details)
+    return see_other(link_path(code, "joined" if outcome.status == "joined" else None))
 
 
 async def _withdraw(web: Web, code: str, wa_id: str) -> str | None:
     try:
-        await joins.cancel_request(web.core, code, wa_id, door="web")
+        await joins.cancel_request(web.core, code, wa_id, door="link_page")
     except (JoinRequestUnknown, LinkDead):
         return None
     return "withdrawn"

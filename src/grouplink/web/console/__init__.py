@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from grouplink.web.console import access, groups, invite, links, members, requests, settings
+from grouplink.web.console import (
+    access,
+    audit,
+    groups,
+    insights,
+    invite,
+    links,
+    members,
+    requests,
+    settings,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (access, groups, invite, links, settings, requests, members):
+for module in (access, groups, invite, links, insights, settings, requests, members, audit):
     router.include_router(module.router, prefix="/console")
 
 __all__ = ["router"]

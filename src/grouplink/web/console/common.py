@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from grouplink.domain.errors import NotAllowed
 from grouplink.domain.permissions import Ability
-from grouplink.services import overview
+from grouplink.services import businesses, overview
 from grouplink.services.overview import GroupView, Viewer
 from grouplink.web import format
 from grouplink.web.context import Visitor, VisitorDep, Web, WebDep, chrome
@@ -55,7 +55,10 @@ async def get_console(request: Request, web: WebDep, visitor: VisitorDep) -> Con
     session = visitor.session
     if session is None:
         raise SignInNeeded(request.url.path)
-    viewer = Viewer(business_id=session.business_id, wa_id=session.wa_id)
+    token_id = None
+    if session.business_id is not None and visitor.session_token is not None:
+        token_id = await businesses.session_token_id(web.core, visitor.session_token)
+    viewer = Viewer(business_id=session.business_id, wa_id=session.wa_id, token_id=token_id)
     return Console(web, visitor, viewer)
 
 
@@ -71,13 +74,15 @@ def back_to(path: str, notice: str, **counts: int) -> RedirectResponse:
     return see_other(f"{path}?{urlencode({'notice': notice, **counts})}")
 
 
-# Short labels: all five fit across a phone.
+# Short labels: all six fit across a phone.
 TABS = (
     ("", "Info", Ability.VIEW),
     ("invite", "Invite links", Ability.MANAGE_LINK),
+    ("insights", "Insights", Ability.MANAGE_LINK),
     ("requests", "Requests", Ability.DECIDE),
     ("members", "People", Ability.VIEW),
     ("settings", "Settings", Ability.EDIT),
+    ("log", "Log", Ability.MODERATE),  # the audit log: the owner and admins
 )
 
 

@@ -166,7 +166,7 @@ async def leave_group(console: ConsoleDep, group_id: str, csrf: FormField = "") 
     wa_id = console.viewer.wa_id
     if wa_id is None:
         raise NotAllowed("A business owns its groups: it can delete them, not leave them")
-    await participants.leave_group(console.web.core, group.business_id, group.id, wa_id, "web")
+    await participants.leave_group(console.web.core, group.business_id, group.id, wa_id, "console")
     return back_to(HOME, "left")
 
 

@@ -28,6 +28,7 @@ router = APIRouter()
 NOTICES = {
     "approved": "Approved {n} request{s}.",
     "rejected": "Rejected {n} request{s}.",
+    "banned": "Rejected and banned {n} person{s}: they can't ask again through any link.",
     "full": "The group is full: {n} request{s} could not be approved.",
     "partly": "Approved {done}; the group is full, so {n} request{s} could not be approved.",
     "stale": "Those requests were already settled or withdrawn.",
@@ -54,6 +55,7 @@ async def request_list(
                 "phone": format.display_phone(r.wa_id),
                 "when": format.date(r.created_at),
                 "via": via(r.came_through),
+                "answers": r.answers,
             }
             for r in pending
         ],
@@ -84,20 +86,28 @@ async def decide_one(
     console: ConsoleDep, group_id: str, request_id: str, verdict: str, csrf: FormField = ""
 ) -> Response:
     check_form(console.visitor, csrf)
-    if verdict not in ("approve", "reject"):
+    if verdict not in ("approve", "reject", "ban"):
         raise InvalidParameter(f"Unknown decision '{verdict}'")
-    return await _decide(console, group_id, [request_id], verdict == "approve")
+    return await _decide(
+        console, group_id, [request_id], verdict == "approve", ban=verdict == "ban"
+    )
 
 
 async def _decide(
-    console: Console, group_id: str, chosen: list[str] | None, approve: bool
+    console: Console, group_id: str, chosen: list[str] | None, approve: bool, *, ban: bool = False
 ) -> Response:
     group = await load_group(console, group_id, Ability.DECIDE)
     here = group_path(group.id, "requests")
     if chosen == []:
         return back_to(here, "none")
     decisions = await join_requests.decide(
-        console.web.core, group.business_id, group.id, chosen, approve, console.viewer.actor()
+        console.web.core,
+        group.business_id,
+        group.id,
+        chosen,
+        approve,
+        console.viewer.actor(),
+        ban=ban,
     )
     full = sum(isinstance(error, GroupFull) for _, error in decisions.failed)
     if full and decisions.done:
@@ -106,4 +116,5 @@ async def _decide(
         return back_to(here, "full", n=full)
     if not decisions.done and decisions.failed:
         return back_to(here, "stale")
-    return back_to(here, "approved" if approve else "rejected", n=len(decisions.done))
+    verdict = "approved" if approve else "banned" if ban else "rejected"
+    return back_to(here, verdict, n=len(decisions.done))

@@ -1,5 +1,6 @@
 """Group settings: subject, description, picture, "approve new participants", "who can
-manage the invite link", and the pause and rotation of all the group's links. Only what
+manage the invite link", the pause and rotation of all the group's links, and the join
+questions. Only what
 changed is saved (and announced); a refused save shows every field as it was sent."""
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from grouplink.domain.groups import (
 from grouplink.domain.link_settings import KEEP, clean_pause, clean_rotation_days
 from grouplink.domain.permissions import Ability
 from grouplink.domain.picture import Picture, validate_picture
-from grouplink.services import groups
+from grouplink.domain.questions import MAX_QUESTIONS, QUESTION_MAX, clean_questions
+from grouplink.services import group_settings
 from grouplink.services.overview import GroupView
 from grouplink.web import format
 from grouplink.web.console.common import (
@@ -58,6 +60,9 @@ async def save_settings(
     links_pause: FormField = KEEP_CHOICE,
     links_pause_at: FormField = "",
     rotation_days: FormField = "",
+    question_1: FormField = "",
+    question_2: FormField = "",
+    question_3: FormField = "",
     picture: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     check_form(console.visitor, csrf)
@@ -72,16 +77,23 @@ async def save_settings(
         "links_pause_at": links_pause_at,
         "rotation_days": rotation_days,
     }
+    typed = [question_1, question_2, question_3]
     try:
         changes = await _changes(group, subject, description, approval, link_managers, picture)
         changes.update(_link_changes(group, links_pause, links_pause_at, rotation_days, now))
+        # Empty fields ask nothing: the questions are the ones typed, in their order.
+        questions = clean_questions([q for q in typed if q.strip()])
+        if tuple(questions) != group.join_questions:
+            changes["join_questions"] = questions
         if not changes:
             return back_to(group_path(group.id, "settings"), "unchanged")
-        await groups.update_group(
+        await group_settings.update_group(
             console.web.core, group.business_id, group.id, console.viewer.actor(), **changes
         )
     except DomainError as error:
-        return _page(console, group, now, sent=sent, error=error.details, status=400)
+        return _page(
+            console, group, now, sent=sent, questions=typed, error=error.details, status=400
+        )
     return back_to(group_path(group.id, "settings"), "saved")
 
 
@@ -140,6 +152,7 @@ def _page(
     now_ms: int,
     *,
     sent: dict[str, str] | None = None,
+    questions: list[str] | None = None,
     error: str = "",
     notice: str = "",
     status: int = 200,
@@ -155,6 +168,8 @@ def _page(
         "rotation_days": str(group.link_rotation_days),
         **(sent or {}),
     }
+    asked = list(group.join_questions if questions is None else questions)
+    asked += [""] * (MAX_QUESTIONS - len(asked))  # a field for each question it may ask
     now_paused = f"paused until {format.moment(paused)}" if paused else "not paused"
     return console.render(
         "console/settings.html",
@@ -163,6 +178,8 @@ def _page(
         form=shown,
         all_manage=shown["link_managers"] == LinkManagers.ALL,
         pause_options=PAUSE.options(now_paused),
+        questions=asked,
+        question_max=QUESTION_MAX,
         error=error,
         notice=notice,
     )
