@@ -15,10 +15,10 @@ from typing import Any, Literal
 
 from grouplink.domain.actors import DOORS
 from grouplink.domain.errors import GroupUnknown, InvalidParameter
-from grouplink.domain.people import bsuid
 from grouplink.domain.permissions import Ability
 from grouplink.services.core import Actor, Core
 from grouplink.services.groups import authorize
+from grouplink.services.who import Who, who_of
 from grouplink.store import audit, queries
 from grouplink.store.paging import Page, page_rows
 from grouplink.store.queries import Row
@@ -56,21 +56,6 @@ def clean_door(value: str | None) -> str | None:
     if value not in DOORS:
         raise InvalidParameter(f"Unknown door '{value}'. Use one of: {', '.join(DOORS)}")
     return value
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    user_id: str
-    wa_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Who:
-    """Who acted: the business (with its token, when known), a participant, or grouplink."""
-
-    kind: Literal["business", "participant", "system"]
-    token_id: str | None = None
-    person: Person | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +119,7 @@ async def read_log(
 
 def _entry(row: Row, group_id: str, server_secret: bytes, people_secret: str) -> Entry:
     details: dict[str, Any] = json.loads(row.detail or "{}")
-    who = _who(row.actor, row.token_id, people_secret)
+    who = who_of(row.actor, people_secret, row.token_id)
     return Entry(
         id=hmac.new(server_secret, f"audit:{row.pk}".encode(), hashlib.sha256).hexdigest()[:24],
         at=row.created_at,
@@ -144,15 +129,6 @@ def _entry(row: Row, group_id: str, server_secret: bytes, people_secret: str) ->
         target=_target(row, group_id, details, who),
         details=details,
     )
-
-
-def _who(label: str, token_id: str | None, people_secret: str) -> Who:
-    kind, _, rest = label.partition(":")
-    if kind == "person":
-        return Who("participant", person=Person(bsuid(people_secret, rest), rest))
-    if kind == "business":
-        return Who("business", token_id=token_id)
-    return Who("system")  # "system", and "cli" in rows older than migration 0006
 
 
 def _target(row: Row, group_id: str, details: dict[str, Any], who: Who) -> Target:

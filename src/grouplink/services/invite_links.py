@@ -7,7 +7,6 @@ the group's row lock, so a revoke or an edit is in force for the next join.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,19 +20,14 @@ from grouplink.domain.link_settings import (
     check_primary_changes,
 )
 from grouplink.domain.links import LinkState, state_of
-from grouplink.domain.people import UserRef, bsuid
+from grouplink.domain.people import UserRef
 from grouplink.domain.permissions import Ability
 from grouplink.services.core import Actor, Core
 from grouplink.services.groups import authorize, readable_group, writable_group
+from grouplink.services.who import PersonRef, Who, who_of
 from grouplink.store import links, queries
 from grouplink.store.paging import Page, page_rows
 from grouplink.store.queries import Row
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRef:
-    user_id: str
-    wa_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +38,6 @@ class LinkCounts:
     approved: int
     rejected: int
     left: int
-
-
-@dataclass(frozen=True, slots=True)
-class Creator:
-    kind: Literal["business", "participant", "system"]
-    person: PersonRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +57,7 @@ class LinkDetails:
     paused_by_group_until: int | None
     created_at: int
     revoked_at: int | None
-    created_by: Creator
+    created_by: Who
     counts: LinkCounts
 
 
@@ -275,7 +263,7 @@ async def _details(
                 paused_by_group_until=group_pause,
                 created_at=row.created_at,
                 revoked_at=row.ended_at,
-                created_by=_creator(row.created_by, secret),
+                created_by=who_of(row.created_by, secret),
                 counts=LinkCounts(
                     opens=row.open_count,
                     join_requests=row.request_count,
@@ -287,10 +275,3 @@ async def _details(
             )
         )
     return found
-
-
-def _creator(label: str, people_secret: str) -> Creator:
-    kind, _, who = label.partition(":")
-    if kind == "person":
-        return Creator("participant", PersonRef(bsuid(people_secret, who), who))
-    return Creator("business" if kind == "business" else "system")
