@@ -22,6 +22,7 @@ CALLS = [
     "link_preview",
     "group_info",
     "get_link",
+    "insights",
     "reset_link",
     "join",
     "approve",

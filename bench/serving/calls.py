@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ FIELDS = (
     "creation_timestamp,total_participant_count"
 )
 WHATSAPP = json.dumps({"messaging_product": "whatsapp"}, separators=(",", ":"))
+YEAR_AGO = int(time.time()) - 365 * 86_400  # the insights call reads a year of history
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,12 @@ CALLS = [
         "GET /{group_id}/invite_link",
         True,
         lambda t: [f"GET\t/{VERSION}/{g.id}/invite_link" for g in t.reads],
+    ),
+    Call(
+        "insights",
+        "GET /{group_id}/insights (a year)",
+        True,
+        lambda t: [f"GET\t/{VERSION}/{g.id}/insights?since={YEAR_AGO}" for g in t.reads],
     ),
     Call("reset_link", "POST /{group_id}/invite_link (reset)", True, reset_lines),
     Call(

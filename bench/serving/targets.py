@@ -13,17 +13,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench.databases import BenchDatabase
 from bench.dataset import Bsuid, Shape
 from grouplink.domain import ids
+from grouplink.domain.days import utc_day
 from grouplink.domain.links import LinkState
 from grouplink.services import businesses
 from grouplink.services.core import Core, now_ms
 from grouplink.services.joins import RequestState
 from grouplink.store import queries
-from grouplink.store.tables import groups, invite_links, join_requests, people
+from grouplink.store.tables import groups, invite_links, join_requests, link_days, people
 
 APPLICANT_PREFIX = "16"  # people with a pending request: 16 and 10 digits
 BATCH = 1000
@@ -102,6 +105,7 @@ async def pick(
             pending = await _pending_requests(
                 conn, business_id, asking, approvals + warmup_approvals
             )
+            await _history(conn, reads, rng)
     finally:
         await db.dispose()
     return Targets(
@@ -130,6 +134,34 @@ async def _groups(conn: AsyncConnection, pks: Sequence[int]) -> dict[int, Group]
         for row in await conn.execute(query):
             found[row.pk] = Group(row.pk, row.id, row.code, row.link)
     return found
+
+
+HISTORY_DAYS = 366
+
+
+async def _history(conn: AsyncConnection, reads: list[Group], rng: random.Random) -> None:
+    """A year of daily figures for each link the insights call reads (kept if there)."""
+    today = utc_day(now_ms())
+    insert = _INSERT[conn.dialect.name](link_days).on_conflict_do_nothing()
+    rows = [
+        {
+            "link_pk": group.link_pk,
+            "day": today - back,
+            "opens": rng.randrange(40),
+            "join_requests": rng.randrange(8),
+            "joined": rng.randrange(6),
+            "approved": rng.randrange(4),
+            "rejected": rng.randrange(2),
+            "left": rng.randrange(2),
+        }
+        for group in reads
+        for back in range(HISTORY_DAYS)
+    ]
+    for start in range(0, len(rows), BATCH):
+        await conn.execute(insert, rows[start : start + BATCH])
+
+
+_INSERT = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
 async def _pending_requests(
