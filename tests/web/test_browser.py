@@ -20,6 +20,7 @@ import pytest
 from tests.conftest import Server
 from tests.graph.helpers import WHATSAPP, approval_group, joined, pending_of, phone
 from tests.graph.helpers import reset_link as graph_reset_link
+from tests.graph.links_support import in_seconds, new_link, wait_until
 from tests.support import Business, create_group
 from tests.web.browser import (
     Watch,
@@ -192,6 +193,14 @@ def test_screenshots_of_every_state(api: httpx.Client, biz: Business, server: Se
         joined(biz, full["code"], phone(n))
     reset = create_group(api, biz, subject="Old friends")
     graph_reset_link(api, reset["id"])
+    garden = create_group(api, biz, subject="Garden club", description="Seeds, soil and tea.")
+    paused = new_link(api, garden["id"], name="Flyer", paused_until=in_seconds(3 * 86_400))
+    soon = in_seconds(2)
+    expired = new_link(api, garden["id"], name="Last week's poster", expire_time=soon)
+    for_others = new_link(api, garden["id"], allowed_users=[{"user": phone(77)}])
+    poets = approval_group(api, biz, subject="Poetry circle")
+    questions = ["Your favourite poem?", "What would you like to read with us?"]
+    api.post(f"/{poets['id']}", json={**WHATSAPP, "join_questions": questions})
 
     async def scenario() -> None:
         async with chromium() as browser:
@@ -246,5 +255,11 @@ def test_screenshots_of_every_state(api: httpx.Client, biz: Business, server: Se
             await asyncio.to_thread(remove, api, strict["id"], me)
             await visit(page, strict["invite_link"], "link-banned", "You can't join")
             await visit(page, full["invite_link"], "link-full", "This group is full")
+            await visit(page, paused["invite_link"], "link-paused", "Joining is paused")
+            await visit(page, for_others["invite_link"], "link-not-allowed", "someone else")
+            await visit(page, poets["invite_link"], "link-questions", "Poetry circle")
+            assert await page.get_by_label(questions[0]).is_visible()
+            await asyncio.to_thread(wait_until, soon)
+            await visit(page, expired["invite_link"], "link-expired", "has expired")
 
     run(scenario)
