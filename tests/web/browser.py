@@ -202,3 +202,11 @@ def run(work: Callable[[], Awaitable[None]]) -> None:
     import asyncio
 
     asyncio.run(work())
+
+
+async def fits_the_phone(page: Page, label: str) -> None:
+    """Nothing sticks out sideways: no horizontal scrolling on a phone."""
+    # An emulated phone widens its layout to fit what sticks out: check the width too.
+    width = await page.evaluate("() => window.innerWidth")
+    wide = await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert width == PHONE["width"] and wide <= 0, f"{label} is {wide}px wider than the phone"

@@ -29,6 +29,7 @@ from tests.web.browser import (
     assert_accessible,
     chromium,
     clipboard,
+    fits_the_phone,
     press_enter_and_wait,
     require_browser,
     run,
@@ -41,7 +42,7 @@ from tests.web.test_console import read_qr
 from tests.web.test_console_browser import as_business, click_through, heading, notice
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Page
+    from playwright.async_api import Browser
 
 pytestmark = pytest.mark.browser
 
@@ -77,14 +78,6 @@ def a_group_with_links(api: httpx.Client, biz: Business) -> tuple[dict[str, str]
     old = new_link(api, group["id"], name="Spring flyer")
     api.request("DELETE", f"/{group['id']}/invite_links/{old['id']}", json=WHATSAPP)
     return group, [poster["id"], resting["id"]]
-
-
-async def fits_the_phone(page: Page, label: str) -> None:
-    """Nothing sticks out sideways: no horizontal scrolling on a phone."""
-    # An emulated phone widens its layout to fit what sticks out: check the width too.
-    width = await page.evaluate("() => window.innerWidth")
-    wide = await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert width == PHONE["width"] and wide <= 0, f"{label} is {wide}px wider than the phone"
 
 
 def test_an_admin_makes_a_named_link_and_copies_it(
