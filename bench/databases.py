@@ -44,13 +44,17 @@ class BenchDatabase:
     name: str  # the PostgreSQL database, or the SQLite file
 
     @classmethod
-    def for_groups(cls, backend: str, groups: int, sqlite_dir: Path) -> BenchDatabase:
+    def for_groups(
+        cls, backend: str, groups: int, sqlite_dir: Path, prefix: str | None = None
+    ) -> BenchDatabase:
+        """SQLite: a file in ``sqlite_dir``; PostgreSQL: ``prefix`` (default
+        :func:`database_prefix`) and the number of groups."""
         if backend == "sqlite":
             path = sqlite_dir / f"grouplink-{groups}.db"
             return cls(backend, f"sqlite:///{path}", str(path))
         if backend != "postgresql":
             raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
-        name = f"{database_prefix()}_{groups}"
+        name = f"{prefix or database_prefix()}_{groups}"
         admin = sa.engine.make_url(plain_postgres_url(postgres_admin_url()))
         url = admin.set(database=name).render_as_string(hide_password=False)
         return cls(backend, url, name)

@@ -2,6 +2,7 @@
 
     python -m bench.serving                    # SQLite and PostgreSQL, 1,000 and 1,000,000 groups
     python -m bench.serving --backends sqlite --scales 100 --duration 1 --warmup 0 --no-prism
+    python -m bench.serving --against 8cdfb50  # also serve that commit, beside each size
 
 For each backend and size it loads a database (bench/load.py) and starts a real
 `grouplink serve` with several workers; the servers of one backend's sizes run
@@ -10,8 +11,10 @@ after the other: first the ceiling (GET /healthz, the same server stack touching
 no database), then each call, then Prism mocking Meta's spec on the invite-link
 reset. Every figure is printed with its ratio to the ceiling and to Prism
 measured in the same block, then the change with data size, each worker's peak
-memory, and the targets of issue 5. SQLite's largest size is capped at
---sqlite-max-groups (100,000 by default).
+memory, and the targets. SQLite's largest size is capped at --sqlite-max-groups
+(100,000 by default). With --against, an earlier commit's own server, on a
+database its own loader made, runs beside each size and is measured on the calls
+that need no token, in the same rounds (bench/serving/earlier.py).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench.databases import BACKENDS
-from bench.serving import prism, wrk
+from bench.serving import earlier, prism, wrk
 from bench.serving.block import Options, measure_backend
 from bench.serving.report import (
     Block,
@@ -32,6 +35,7 @@ from bench.serving.report import (
     scale_table,
     verdict_table,
     verdicts,
+    version_table,
 )
 from bench.serving.server import ROOT
 
@@ -60,6 +64,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     add("--calls", default="", help="only these calls (keys as in --json), comma-separated")
     add("--no-prism", action="store_true", help="skip the Prism baseline")
+    add(
+        "--against",
+        default="",
+        metavar="COMMIT",
+        help="also serve this earlier commit beside each size (calls without a token)",
+    )
     add("--spec", type=Path, default=None, help="Meta's OpenAPI spec for Prism")
     add("--reuse", action="store_true", help="reuse databases a --keep run left of the same size")
     add("--keep", action="store_true", help="keep the databases afterwards")
@@ -121,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
         server_env=dict(item.split("=", 1) for item in args.server_env),
         reuse=args.reuse,
         keep=args.keep,
+        against=earlier.check_out(args.against, args.workdir) if args.against else None,
     )
     options.workdir.mkdir(parents=True, exist_ok=True)
     peer, peer_note = (None, "skipped (--no-prism)")
@@ -150,16 +161,27 @@ def print_report(args: argparse.Namespace, blocks: list[Block], peer_note: str) 
         print()
         for line in block_table(block):
             print(line)
+    now = [b for b in blocks if not b.version]
     pairs = []
     for backend in BACKENDS:
-        mine = [b for b in blocks if b.backend == backend]
+        mine = [b for b in now if b.backend == backend]
         if len(mine) >= 2:
             pairs.append((mine[0], mine[-1]))
     for small, large in pairs:
         print()
         for line in scale_table(small, large):
             print(line)
-    found = list(verdicts(blocks, pairs))
+    versions = [
+        (then, block)
+        for block in now
+        for then in blocks
+        if then.version and (then.backend, then.groups) == (block.backend, block.groups)
+    ]
+    for then, block in versions:
+        print()
+        for line in version_table(then, block):
+            print(line)
+    found = list(verdicts(now, pairs, versions))
     if found:
         print()
         for line in verdict_table(found):
@@ -170,6 +192,7 @@ def _as_json(block: Block) -> dict[str, object]:
     return {
         "backend": block.backend,
         "groups": block.groups,
+        "version": block.version or None,
         "load_seconds": round(block.load_seconds, 1),
         "memory_mb": [round(mb, 1) for mb in block.memory_mb],
         "results": {

@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.databases import BenchDatabase
 from bench.dataset import Shape
 from bench.load import load
-from bench.serving import calls, prism, targets, wrk
+from bench.serving import calls, earlier, prism, targets, wrk
 from bench.serving.cpu import cpu_seconds, postgres_backends
 from bench.serving.report import PRISM, Block, Result
 from bench.serving.server import Server
@@ -42,6 +42,7 @@ class Options:
     server_env: dict[str, str] = field(default_factory=dict)
     reuse: bool = False
     keep: bool = False
+    against: earlier.Earlier | None = None  # also serve this commit, beside each size
 
     def measured(self, runs: int = 1) -> wrk.Load:
         """One of ``runs`` measured runs that share ``duration`` between them."""
@@ -69,6 +70,10 @@ class _Size:
     def runs_done(self, call: calls.Call) -> int:
         return int(call.key in self.block.results)
 
+    def takes(self, call: calls.Call) -> bool:
+        """An earlier commit gets no token (see bench/serving/earlier.py)."""
+        return not (self.block.version and call.authorized)
+
 
 def measure_backend(
     options: Options, backend: str, sizes: list[int], peer: prism.Prism | None
@@ -81,16 +86,23 @@ def measure_backend(
     together, so the change with data size compares measurements seconds apart and
     in the same positions, not blocks minutes apart on a machine whose other load
     changes meanwhile. (With more sizes, the same there and back.)
+    With ``options.against``, each size is also served by that earlier commit, right
+    after this one's in the order, and measured on the calls it can take.
     """
     spread = targets.Spread.fitting([Shape(groups) for groups in sizes], options.targets)
-    runs = 2 if len(sizes) > 1 else 1
-    prepared = [_prepare(options, backend, groups, spread, runs) for groups in sizes]
+    servers = len(sizes) * (2 if options.against else 1)
+    runs = 2 if servers > 1 else 1
+    prepared: list[_Size] = []
+    for groups in sizes:
+        prepared.append(_prepare(options, backend, groups, spread, runs))
+        if options.against:
+            prepared.append(_prepare_earlier(options, options.against, backend, groups, spread))
     try:
         for size in prepared:
             size.server.wait_ready()
         for call in options.chosen():
             order = [*prepared, *reversed(prepared)] if runs == 2 else prepared
-            for size in order:
+            for size in (size for size in order if size.takes(call)):
                 _measure_call(options, size, call, run=size.runs_done(call), runs=runs)
         for size in prepared:
             size.block.memory_mb = size.server.peak_memory_mb()
@@ -102,7 +114,7 @@ def measure_backend(
         for size in prepared:
             size.server.stop()
     for size in prepared:
-        if peer is not None:
+        if peer is not None and not size.block.version:
             measure_prism(options, size.block, peer, calls.reset_lines(size.picked))
         if not options.keep:
             asyncio.run(size.database.drop())
@@ -130,10 +142,32 @@ def _prepare(
     workdir = options.workdir / f"{backend}-{groups}"  # each size its own call files
     workdir.mkdir(parents=True, exist_ok=True)
     server = Server(database.url, workdir, options.workers, options.server_env)
-    db_pids: Callable[[], list[int]] = (
-        (lambda: postgres_backends(database.name)) if backend == "postgresql" else list
-    )
-    return _Size(Block(backend, groups, loaded.seconds), database, picked, server, db_pids)
+    block = Block(backend, groups, loaded.seconds)
+    return _Size(block, database, picked, server, _database_pids(database))
+
+
+def _prepare_earlier(
+    options: Options, then: earlier.Earlier, backend: str, groups: int, spread: targets.Spread
+) -> _Size:
+    print(f"\n{backend}, {groups:,} groups, at {then.short}", flush=True)
+    started = time.monotonic()
+    data = options.workdir / f"data-at-{then.short}"
+    database = earlier.load(then, backend, groups, data, options.reuse)
+    seconds = time.monotonic() - started
+    picked = asyncio.run(targets.pick_reads(database, Shape(groups), spread))
+    workdir = options.workdir / f"{backend}-{groups}-at-{then.short}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {**options.server_env, **then.path}
+    server = Server(database.url, workdir, options.workers, env, root=then.root)
+    block = Block(backend, groups, seconds, version=then.short)
+    return _Size(block, database, picked, server, _database_pids(database))
+
+
+def _database_pids(database: BenchDatabase) -> Callable[[], list[int]]:
+    """The processes serving ``database`` (PostgreSQL's backends; SQLite runs in the app)."""
+    if database.backend == "postgresql":
+        return lambda: postgres_backends(database.name)
+    return list
 
 
 def _measure_call(options: Options, size: _Size, call: calls.Call, run: int, runs: int) -> None:
@@ -156,7 +190,7 @@ def _measure_call(options: Options, size: _Size, call: calls.Call, run: int, run
     )
     earlier = size.block.results.get(call.key)
     size.block.results[call.key] = result if earlier is None else earlier.joined(result)
-    _say(f"{call.label} [{size.block.groups:,}]", result)
+    _say(f"{call.label} [{size.block.where}]", result)
 
 
 def measure_prism(options: Options, block: Block, peer: prism.Prism, lines: list[str]) -> None:

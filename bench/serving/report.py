@@ -65,10 +65,16 @@ class Block:
     load_seconds: float
     results: dict[str, Result] = field(default_factory=dict)
     memory_mb: list[float] = field(default_factory=list)
+    version: str = ""  # an earlier commit's (--against); empty: this checkout
 
     @property
     def title(self) -> str:
-        return f"{BACKEND_NAMES[self.backend]}, {self.groups:,} groups"
+        at = f", at {self.version}" if self.version else ""
+        return f"{BACKEND_NAMES[self.backend]}, {self.groups:,} groups{at}"
+
+    @property
+    def where(self) -> str:
+        return f"{self.groups:,}" + (f" at {self.version}" if self.version else "")
 
     @property
     def ceiling(self) -> float | None:
@@ -101,38 +107,50 @@ def block_table(block: Block) -> Iterator[str]:
     yield f"worker peak memory (VmHWM), MiB: {memory}"
 
 
-def scale_changes(small: Block, large: Block) -> dict[str, tuple[float, float]]:
-    """Each call's change at the large size: in requests per second, and in CPU time
-    per request (app and database), which other work on the machine moves less."""
+def changes(before: Block, after: Block) -> dict[str, tuple[float, float]]:
+    """Each call's change from ``before`` to ``after``: in requests per second, and in
+    CPU time per request (app and database), which other work on the machine moves less."""
     return {
         key: (
-            large.results[key].rate / result.rate - 1,
-            large.results[key].cpu_ms / result.cpu_ms - 1,
+            after.results[key].rate / result.rate - 1,
+            after.results[key].cpu_ms / result.cpu_ms - 1,
         )
-        for key, result in small.results.items()
-        if key in large.results and key != PRISM and result.rate > 0 and result.cpu_ms > 0
+        for key, result in before.results.items()
+        if key in after.results and key != PRISM and result.rate > 0 and result.cpu_ms > 0
     }
 
 
 def scale_table(small: Block, large: Block) -> Iterator[str]:
     name = BACKEND_NAMES[small.backend]
-    changes = scale_changes(small, large)
-    yield f"{name}: {large.groups:,} groups against {small.groups:,}"
+    title = f"{name}: {large.groups:,} groups against {small.groups:,}"
+    return comparison_table(title, small, large, f"{small.groups:,}", f"{large.groups:,}")
+
+
+def version_table(then: Block, now: Block) -> Iterator[str]:
+    """This checkout against an earlier commit, at one size (see bench/serving/earlier.py)."""
+    title = f"{now.title}: this checkout against {then.version}"
+    return comparison_table(title, then, now, then.version, "now")
+
+
+def comparison_table(
+    title: str, before: Block, after: Block, before_name: str, after_name: str
+) -> Iterator[str]:
+    yield title
     yield f"{'':<40} {'requests per second':>26} {'CPU ms per request':>26}"
     yield (
-        f"{'call':<40} {small.groups:>9,} {large.groups:>9,} {'change':>7}"
-        f" {small.groups:>9,} {large.groups:>9,} {'change':>7}"
+        f"{'call':<40} {before_name:>9} {after_name:>9} {'change':>7}"
+        f" {before_name:>9} {after_name:>9} {'change':>7}"
     )
-    for key, (rate_change, cpu_change) in changes.items():
-        one, other = small.results[key], large.results[key]
+    for key, (rate_change, cpu_change) in changes(before, after).items():
+        one, other = before.results[key], after.results[key]
         yield (
             f"{LABELS[key]:<40} {one.rate:>9,.0f} {other.rate:>9,.0f} {rate_change:>+7.0%}"
             f" {one.cpu_ms:>9.2f} {other.cpu_ms:>9.2f} {cpu_change:>+7.0%}"
         )
-    peak_small, peak_large = max(small.memory_mb, default=0), max(large.memory_mb, default=0)
+    peak_before, peak_after = max(before.memory_mb, default=0), max(after.memory_mb, default=0)
     yield (
-        f"{'worker peak memory, MiB':<40} {peak_small:>9.0f} {peak_large:>9.0f} "
-        f"{_change(peak_small, peak_large):>7}"
+        f"{'worker peak memory, MiB':<40} {peak_before:>9.0f} {peak_after:>9.0f} "
+        f"{_change(peak_before, peak_after):>7}"
     )
 
 
@@ -144,7 +162,13 @@ class Verdict:
     met: bool | None  # None: could not be judged (no Prism, say)
 
 
-def verdicts(blocks: list[Block], pairs: list[tuple[Block, Block]]) -> Iterator[Verdict]:
+def verdicts(
+    blocks: list[Block],
+    pairs: list[tuple[Block, Block]],
+    versions: list[tuple[Block, Block]],
+) -> Iterator[Verdict]:
+    """The targets, met or not: ``blocks`` of this checkout, ``pairs`` of its sizes
+    (small, large), ``versions`` of an earlier commit and this one (then, now)."""
     for block in blocks:
         preview = block.results.get("link_preview")
         if preview and block.ceiling:
@@ -176,23 +200,32 @@ def verdicts(blocks: list[Block], pairs: list[tuple[Block, Block]]) -> Iterator[
         if block.memory_mb:
             peak = max(block.memory_mb)
             yield Verdict("worker memory < 150 MB", block.title, f"{peak:.0f} MiB", peak < 150)
+    for then, now in versions:
+        found = changes(then, now).get("link_page")
+        if found:
+            yield Verdict(
+                f"link page within 10% of {then.version} (req/s)",
+                now.title,
+                f"{found[0]:+.0%} (CPU per request {found[1]:+.0%})",
+                found[0] >= -0.10,
+            )
     for small, large in pairs:
-        changes = scale_changes(small, large)
-        if changes:
+        grown = changes(small, large)
+        if grown:
             where = f"{BACKEND_NAMES[small.backend]} {large.groups:,} vs {small.groups:,}"
-            worst_cpu = max(changes, key=lambda k: changes[k][1])
-            worst_rate = min(changes, key=lambda k: changes[k][0])
+            worst_cpu = max(grown, key=lambda k: grown[k][1])
+            worst_rate = min(grown, key=lambda k: grown[k][0])
             yield Verdict(
                 "every call within 10% at the large size (CPU per request)",
                 where,
-                f"worst {_short(worst_cpu)}: {changes[worst_cpu][1]:+.0%}",
-                changes[worst_cpu][1] <= 0.10,
+                f"worst {_short(worst_cpu)}: {grown[worst_cpu][1]:+.0%}",
+                grown[worst_cpu][1] <= 0.10,
             )
             yield Verdict(
                 "every call within 10% at the large size (req/s)",
                 where,
-                f"worst {_short(worst_rate)}: {changes[worst_rate][0]:+.0%}",
-                changes[worst_rate][0] >= -0.10,
+                f"worst {_short(worst_rate)}: {grown[worst_rate][0]:+.0%}",
+                grown[worst_rate][0] >= -0.10,
             )
         if small.memory_mb and large.memory_mb:
             growth = max(large.memory_mb) / max(small.memory_mb) - 1

@@ -37,9 +37,18 @@ def free_port() -> int:
 
 
 class Server:
-    """``grouplink serve --workers N`` in its own process group, logging to a file."""
+    """``grouplink serve --workers N`` in its own process group, logging to a file; the
+    code of this checkout, or of another (``root``) whose modules ``env`` puts first
+    on PYTHONPATH."""
 
-    def __init__(self, database_url: str, workdir: Path, workers: int, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        workdir: Path,
+        workers: int,
+        env: dict[str, str],
+        root: Path = ROOT,
+    ) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / f"server-{self.port}.log"
@@ -57,7 +66,7 @@ class Server:
                 env=environment,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                cwd=ROOT,
+                cwd=root,
                 start_new_session=True,
             )
         self.workers = workers

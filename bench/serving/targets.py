@@ -84,11 +84,7 @@ async def pick(
 ) -> Targets:
     rng = random.Random(seed)
     per_call = spread.per_call
-    auto = [
-        pk for pk in _sample(rng, shape.groups, 4 * per_call) if not shape.requires_approval(pk)
-    ]
-    if len(auto) < 3 * per_call:
-        raise ValueError(f"{shape.groups:,} groups have no room for {per_call:,} per call")
+    auto = _auto_approving(rng, shape, per_call)
     asking_pks = rng.sample(
         range(shape.approval_every, shape.groups + 1, shape.approval_every), spread.asking
     )
@@ -111,6 +107,32 @@ async def pick(
     return Targets(
         token, reads, resets, joins, pending[warmup_approvals:], pending[:warmup_approvals]
     )
+
+
+async def pick_reads(
+    database: BenchDatabase, shape: Shape, spread: Spread, seed: int = 7
+) -> Targets:
+    """The groups :func:`pick` reads, and nothing else: for a database at any schema
+    since the first (an earlier commit's, see bench/serving/earlier.py), which the
+    rest of :func:`pick` would write to as this commit's code does."""
+    reads = _auto_approving(random.Random(seed), shape, spread.per_call)[: spread.per_call]
+    db = database.open()
+    try:
+        async with db.read() as conn:
+            found = await _groups(conn, reads)
+    finally:
+        await db.dispose()
+    return Targets("-", [found[pk] for pk in reads], [], [], [], [])
+
+
+def _auto_approving(rng: random.Random, shape: Shape, per_call: int) -> list[int]:
+    """Random groups that admit at once, enough for three calls of ``per_call``."""
+    auto = [
+        pk for pk in _sample(rng, shape.groups, 4 * per_call) if not shape.requires_approval(pk)
+    ]
+    if len(auto) < 3 * per_call:
+        raise ValueError(f"{shape.groups:,} groups have no room for {per_call:,} per call")
+    return auto
 
 
 def _sample(rng: random.Random, groups: int, count: int) -> list[int]:
