@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.meta_schemas import graph_client
 from tests.support import Business, drop_postgres_database, make_business, postgres_test_url
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -157,9 +158,8 @@ def biz(server: Server) -> Business:
 
 @pytest.fixture
 def api(biz: Business) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=biz.graph, headers={"Authorization": f"Bearer {biz.token}"}, timeout=30
-    ) as client:
+    """The business's Graph API client; every answer is checked against Meta's schemas."""
+    with graph_client(biz.graph, biz.token) as client:
         yield client
 
 

@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.meta_schemas import check_event
+
 
 @dataclass
 class Delivery:
@@ -22,7 +24,10 @@ class Delivery:
 
     @property
     def json(self) -> Any:
-        return json.loads(self.body)
+        """The body, checked against Meta's webhook schema (tests/meta_schemas.py)."""
+        found = json.loads(self.body)
+        check_event(found)
+        return found
 
     @property
     def event(self) -> dict[str, Any]:

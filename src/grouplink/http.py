@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grouplink.domain import ids
@@ -157,7 +158,25 @@ def install_error_handlers(app: FastAPI) -> None:
             error = NotFound(f"Unknown path components: {request.url.path}")
         else:
             error = InvalidParameter(str(exc.detail))
-        return _answer(request, error)
+        response = _answer(request, error)
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(_allowed_methods(request))
+        return response
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes on this path, asked of the router's routes with
+    each method in turn. (Starlette's own Allow names only the first route that
+    matched the path, and FastAPI makes a route per method.)"""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    ]
 
 
 def _describe(errors: Any) -> str:

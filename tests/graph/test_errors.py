@@ -191,16 +191,19 @@ def test_wrong_method_answers_405_in_the_envelope(
 ) -> None:
     group = live_group(api, biz)
     g = f"{server.base_url}/v23.0"
-    for method, url in (
-        ("PUT", f"{g}/{group['id']}"),
-        ("PATCH", f"{g}/{group['id']}"),
-        ("PUT", f"{g}/{group['id']}/invite_link"),
-        ("GET", f"{g}/{group['id']}/participants"),
-        ("PATCH", f"{g}/{group['id']}/join_requests"),
-        ("DELETE", f"{g}/{biz.phone_number_id}/groups"),
-        ("GET", f"{server.base_url}/sandbox/invites/{group['code']}/join"),
+    # Each says, in Allow, every method its path takes (RFC 9110, 15.5.6).
+    for method, url, allowed in (
+        ("PUT", f"{g}/{group['id']}", "DELETE, GET, POST"),
+        ("PATCH", f"{g}/{group['id']}", "DELETE, GET, POST"),
+        ("PUT", f"{g}/{group['id']}/invite_link", "DELETE, GET, POST"),
+        ("GET", f"{g}/{group['id']}/participants", "DELETE, POST"),
+        ("PATCH", f"{g}/{group['id']}/join_requests", "DELETE, GET, POST"),
+        ("DELETE", f"{g}/{biz.phone_number_id}/groups", "GET, POST"),
+        ("GET", f"{server.base_url}/sandbox/invites/{group['code']}/join", "POST"),
     ):
-        assert_envelope(call(method, url, biz.auth), 405)
+        answer = call(method, url, biz.auth)
+        assert_envelope(answer, 405)
+        assert answer.headers["allow"] == allowed, (method, url)
     assert_group_intact(api, biz, group)
 
 

@@ -29,6 +29,7 @@ from tests.graph.helpers import (
     reset_link,
     sandbox_post,
 )
+from tests.meta_schemas import check_group_event
 from tests.support import Business, create_group
 
 LIFECYCLE = "group_lifecycle_update"
@@ -61,6 +62,7 @@ class Outbox:
         stamp = item["timestamp"]
         assert isinstance(stamp, str) and stamp.isdigit(), item  # unix seconds, as a string
         assert abs(int(stamp) - time.time()) < 300, item
+        check_group_event(item)  # Meta's schema (request_id required, no nulls)
         return item
 
     def none(self) -> None:
@@ -143,6 +145,7 @@ def test_join_request_created_revoked_and_approved(
     )
     assert approved.status_code == 200, approved.text
     added = outbox.one(PARTICIPANTS, "group_participants_add", group["id"])
+    assert added["request_id"] == approved.json()["request_id"]  # the approval caused it
     [member] = participants_of(api, group["id"])
     assert added["reason"] == "invite_link"
     [person] = added["added_participants"]

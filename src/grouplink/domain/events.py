@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from grouplink.domain import ids
+
 Json = dict[str, Any]
 
 
@@ -26,10 +28,13 @@ class Event:
     body: Json
 
 
-def _event(field: Field, kind: str, group_id: str, at_ms: int, **extra: Any) -> Event:
-    return Event(
-        field, {"timestamp": str(at_ms // 1000), "group_id": group_id, "type": kind, **extra}
-    )
+def _event(
+    field: Field, kind: str, group_id: str, at_ms: int, request_id: str | None = None, **extra: Any
+) -> Event:
+    """Meta's schema requires ``request_id`` on every event: the id of the API request
+    that caused it, or a new one where a person (or the system) did."""
+    body = {"timestamp": str(at_ms // 1000), "group_id": group_id, "type": kind}
+    return Event(field, {**body, "request_id": request_id or ids.request_id(), **extra})
 
 
 def person(user_id: str, wa_id: str, **extra: str) -> Json:
@@ -64,12 +69,15 @@ def group_delete(group_id: str, at_ms: int, request_id: str) -> Event:
     return _event(Field.LIFECYCLE, "group_delete", group_id, at_ms, request_id=request_id)
 
 
-def participants_add(group_id: str, at_ms: int, added: list[Json]) -> Event:
+def participants_add(
+    group_id: str, at_ms: int, added: list[Json], request_id: str | None = None
+) -> Event:
     return _event(
         Field.PARTICIPANTS,
         "group_participants_add",
         group_id,
         at_ms,
+        request_id,
         reason="invite_link",
         added_participants=added,
     )
@@ -79,9 +87,9 @@ def participants_remove(
     group_id: str, at_ms: int, removed: list[Json], initiated_by: str, request_id: str | None
 ) -> Event:
     extra: Json = {"initiated_by": initiated_by, "removed_participants": removed}
-    if request_id is not None:
-        extra["request_id"] = request_id
-    return _event(Field.PARTICIPANTS, "group_participants_remove", group_id, at_ms, **extra)
+    return _event(
+        Field.PARTICIPANTS, "group_participants_remove", group_id, at_ms, request_id, **extra
+    )
 
 
 def join_request_created(

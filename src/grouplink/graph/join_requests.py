@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from grouplink.domain import ids
 from grouplink.domain.errors import InvalidParameter, PartialSuccess
 from grouplink.graph.body import require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
@@ -102,7 +101,7 @@ async def _decide(
     )
     answer: dict[str, Any] = {
         "messaging_product": "whatsapp",
-        "request_id": ids.request_id(),
+        "request_id": decisions.request_id,
         ("approved_join_requests" if approve else "rejected_join_requests"): decisions.done,
     }
     if not decisions.failed:

@@ -10,7 +10,9 @@ from grouplink.store.paging import Page
 
 
 def paging(request: Request, page: Page[Any], limit: int) -> dict[str, Any]:
-    result: dict[str, Any] = {"cursors": {"before": page.before, "after": page.after}}
+    """Meta's cursors are strings: an empty page has none, so it says none (never null)."""
+    cursors = {"before": page.before, "after": page.after}
+    result: dict[str, Any] = {"cursors": {k: v for k, v in cursors.items() if v}}
     if page.has_previous and page.before:
         result["previous"] = _url(request, limit, before=page.before)
     if page.has_next and page.after:

@@ -159,7 +159,8 @@ async def list_groups(
         )
         rows = await page_rows(conn, core.secret, scope, base, groups.c.pk, limit, after, before)
         items = [
-            {"id": r.id, "subject": r.subject, "created_at": r.created_at // 1000}
+            # Meta's spec and docs: unix seconds, as a string (creation_timestamp is an int)
+            {"id": r.id, "subject": r.subject, "created_at": str(r.created_at // 1000)}
             for r in rows.rows
         ]
     return rows.page(core.secret, scope, items)

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from grouplink.domain import ids
 from grouplink.domain.days import utc_day
 from grouplink.domain.errors import (
     DomainError,
@@ -50,6 +51,7 @@ class PendingItem:
 
 @dataclass(frozen=True, slots=True)
 class Decisions:
+    request_id: str  # this decision's, as the answer and the webhooks it causes say
     done: list[str]
     failed: list[tuple[str, DomainError]]
 
@@ -117,7 +119,7 @@ async def decide(
     limit (the people a link admits, at once or approved, never pass it); the
     rest fail as full or used up and stay pending.
     """
-    now = core.clock()
+    now, request_id = core.clock(), ids.request_id()
     done: list[str] = []
     failed: list[tuple[str, DomainError]] = []
     async with core.db.write() as conn:
@@ -130,17 +132,15 @@ async def decide(
         rejected: list[int] = []  # the links of the rejected requests
         banned: list[tuple[int, int, str]] = []  # (person pk, link pk, wa_id) to ban
         settled: list[tuple[int, str]] = []  # (link pk, request id) of each one settled
-        for request_id in request_ids:
-            row = rows.get(request_id)
+        for asked_id in request_ids:
+            row = rows.get(asked_id)
             if row is None or row.state != RequestState.PENDING:
-                failed.append(
-                    (request_id, JoinRequestUnknown(f"No pending join request {request_id}"))
-                )
+                failed.append((asked_id, JoinRequestUnknown(f"No pending join request {asked_id}")))
                 continue
             if approve:
                 refusal = _why_not(group, row, core.limits.max_participants, to_admit)
                 if refusal is not None:
-                    failed.append((request_id, refusal))
+                    failed.append((asked_id, refusal))
                     continue
                 to_admit.append(
                     Arrival(row.person_pk, row.user_id, row.wa_id, row.link_pk, row.link_id)
@@ -151,10 +151,12 @@ async def decide(
                     banned.append((row.person_pk, row.link_pk, row.wa_id))
             state = RequestState.APPROVED if approve else RequestState.REJECTED
             await close_request(conn, row.pk, state, actor.label, now)
-            done.append(request_id)
-            settled.append((row.link_pk, request_id))
+            done.append(asked_id)
+            settled.append((row.link_pk, asked_id))
         if to_admit:
-            await admit(conn, core, group, to_admit, actor, now, via_request=True)
+            await admit(
+                conn, core, group, to_admit, actor, now, via_request=True, request_id=request_id
+            )
         await figures.add_each(conn, rejected, utc_day(now), "rejected")
         action = "join_request.approve" if approve else "join_request.reject"
         await audit_by_link(conn, group, actor, action, now, "join_request_ids", settled)
@@ -162,7 +164,7 @@ async def decide(
             await ban_people(conn, group.pk, [pk for pk, _, _ in banned], actor, now)
             named = [(link_pk, wa_id) for _, link_pk, wa_id in banned]
             await audit_by_link(conn, group, actor, "participants.ban", now, "wa_ids", named)
-    return Decisions(done, failed)
+    return Decisions(request_id, done, failed)
 
 
 def _why_not(

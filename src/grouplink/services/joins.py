@@ -250,8 +250,10 @@ async def admit(
     now: int,
     *,
     via_request: bool,
+    request_id: str | None = None,
 ) -> None:
-    """Add people to a group whose row the caller holds locked; all or none fit."""
+    """Add people to a group whose row the caller holds locked; all or none fit.
+    ``request_id``: the API request that approved them, named in the webhook."""
     # The caller's locked row is current: nobody else writes the group until commit.
     if group.participant_count + len(arrivals) > core.limits.max_participants:
         raise GroupFull(f"The group is full ({core.limits.max_participants} participants)")
@@ -273,7 +275,7 @@ async def admit(
     names = ("joined", "approved") if via_request else ("joined",)
     await figures.add_each(conn, (a.link_pk for a in arrivals), utc_day(now), *names)
     added = [events.arrival(a.user_id, a.wa_id, a.link_id, via_request) for a in arrivals]
-    await queries.emit(conn, group, events.participants_add(group.id, now, added), now)
+    await queries.emit(conn, group, events.participants_add(group.id, now, added, request_id), now)
     arrived = ((a.link_pk, a.wa_id) for a in arrivals)
     await audit_by_link(conn, group, actor, "participants.add", now, "wa_ids", arrived)
 

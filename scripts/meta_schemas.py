@@ -1,0 +1,68 @@
+"""Extract Meta's answer schemas for the Groups calls and webhooks from Meta's spec.
+
+    .venv/bin/python scripts/meta_schemas.py ../shared/reference/business-messaging-api_v23.0.yaml
+
+writes tests/meta/groups.json: for each Groups operation its JSON answers by status,
+and the webhook value (GroupValue), every $ref resolved. The tests validate grouplink's
+answers and events against it (tests/meta_schemas.py). The spec is Meta's, from the
+public repository facebook/openapi (MIT License, Copyright (c) Meta Platforms, Inc.
+and affiliates); the notice travels with the extract.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "meta" / "groups.json"
+NOTICE = (
+    "Extracted from Meta's OpenAPI spec business-messaging-api_v23.0.yaml, repository "
+    "facebook/openapi, MIT License, Copyright (c) Meta Platforms, Inc. and affiliates. "
+    "Made by scripts/meta_schemas.py; do not edit."
+)
+
+
+def resolve(node: Any, spec: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target: Any = spec
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            return resolve(target, spec)
+        return {key: resolve(value, spec) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve(item, spec) for item in node]
+    return node
+
+
+def extract(spec: dict[str, Any]) -> dict[str, Any]:
+    operations: dict[str, dict[str, Any]] = {}
+    for path, item in spec["paths"].items():
+        if "group" not in path.lower():
+            continue
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            answers = {}
+            for status, answer in resolve(operation["responses"], spec).items():
+                schema = answer.get("content", {}).get("application/json", {}).get("schema")
+                if schema is not None:
+                    answers[status] = schema
+            operations[f"{method.upper()} {path}"] = answers
+    webhook = resolve(spec["components"]["schemas"]["GroupValue"], spec)
+    return {"notice": NOTICE, "operations": operations, "webhook_value": webhook}
+
+
+def main() -> None:
+    spec = yaml.safe_load(Path(sys.argv[1]).read_text())
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(extract(spec), indent=1, sort_keys=True) + "\n")
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
