@@ -138,7 +138,8 @@ def check_event(envelope: Any) -> None:
             _fail(_webhook_value(), change["value"], f"webhook {change['field']}")
 
 
-def _on_answer(response: httpx.Response) -> None:
+def check_response(response: httpx.Response) -> None:
+    """An httpx response hook: :func:`check_answer` on every JSON answer."""
     response.read()
     if response.headers.get("content-type", "").startswith("application/json"):
         request = response.request
@@ -151,5 +152,5 @@ def graph_client(base_url: str, token: str, timeout: float = 30) -> httpx.Client
         base_url=base_url,
         headers={"Authorization": f"Bearer {token}"},
         timeout=timeout,
-        event_hooks={"response": [_on_answer]},
+        event_hooks={"response": [check_response]},
     )

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from grouplink.settings import normalize_database_url
 from grouplink.store.database import Database
 from grouplink.store.tables import outbox
+from tests.meta_schemas import check_response
 from tests.support import Business, create_group
 
 BASE62 = frozenset(string.digits + string.ascii_letters)
@@ -23,10 +24,11 @@ _http: httpx.Client | None = None
 
 
 def http() -> httpx.Client:
-    """One client for the whole run: making one costs ~65 ms of CPU (its TLS context)."""
+    """One client for the whole run: making one costs ~65 ms of CPU (its TLS context).
+    Its Graph answers are checked against Meta's schemas too."""
     global _http
     if _http is None:
-        _http = httpx.Client(timeout=30)
+        _http = httpx.Client(timeout=30, event_hooks={"response": [check_response]})
     return _http
 
 
