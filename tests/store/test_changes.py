@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -130,10 +129,12 @@ def test_rows_read_while_a_write_ended_are_not_kept() -> None:
 
 def test_an_entry_is_read_again_after_the_seconds_even_with_no_change_seen() -> None:
     # A change made on another machine reaches no counter here: time bounds it.
-    cache = _cache(Changes(None), seconds=0.05)
+    now = [0.0]
+    cache = ReadCache(Changes(None), seconds=5, max_entries=10, max_weight=0, clock=lambda: now[0])
     cache.keep("code", "row", TOKENS, cache.reading())
+    now[0] = 2.4  # before half the seconds, no entry has gone
     assert cache.get("code") == "row"
-    time.sleep(0.06)
+    now[0] = 5.0
     assert cache.get("code") is None
 
 

@@ -12,11 +12,16 @@ points a business's webhooks at one.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
+from grouplink.settings import normalize_database_url
+from grouplink.store.database import Database
+from grouplink.store.tables import outbox, webhook_deliveries
 from tests.conftest import Server, own_server
 from tests.receiver import Receiver
 from tests.support import Business
@@ -67,7 +72,9 @@ def fast_server(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Ite
         tmp_path_factory.mktemp(f"fast-{server.backend}"),
         webhook_backoff_base_ms="50",
         webhook_backoff_cap_ms="200",
-        webhook_retry_seconds="3",
+        # Long enough that no test outlives it on a busy machine; the dead-letter test
+        # moves its deliveries' window back in the table instead of waiting for it.
+        webhook_retry_seconds="3600",
         webhook_timeout_seconds="0.5",
     ) as srv:
         yield srv
@@ -79,3 +86,22 @@ def quiet_server(server: Server, tmp_path_factory: pytest.TempPathFactory) -> It
         server.backend, tmp_path_factory.mktemp(f"quiet-{server.backend}"), dispatcher="off"
     ) as srv:
         yield srv
+
+
+def age_retry_window(database_url: str, business_id: str, hours: int) -> None:
+    """Move the start of the business's deliveries' retry windows ``hours`` back."""
+
+    async def run() -> None:
+        db = Database(normalize_database_url(database_url), pool_size=1)
+        mine = sa.select(outbox.c.pk).where(outbox.c.business_id == business_id)
+        try:
+            async with db.write() as conn:
+                await conn.execute(
+                    sa.update(webhook_deliveries)
+                    .where(webhook_deliveries.c.event_pk.in_(mine))
+                    .values(window_start=webhook_deliveries.c.window_start - hours * 3_600_000)
+                )
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())

@@ -13,7 +13,7 @@ from pywa import utils as pywa_utils
 from tests.conftest import Server
 from tests.receiver import Delivery, Receiver
 from tests.support import Business, create_group, join, make_business
-from tests.webhooks.conftest import subscribe
+from tests.webhooks.conftest import age_retry_window, subscribe
 
 
 def of_type(deliveries: list[Delivery], kind: str) -> list[Delivery]:
@@ -209,12 +209,19 @@ def test_dead_letter_after_the_retry_window_then_redeliver(
         receiver.delay_s = 2.0  # slower than the timeout: every attempt times out
         group = create_group(api, biz, subject="slow")
         url = f"/{biz.business_id}/webhook_deliveries"
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # until it has failed once
+            tried = api.get(url, params={"state": "pending"}).json()["data"]
+            if tried and tried[0]["attempts"] >= 1:
+                break
+            time.sleep(0.1)
+        # As if its retry window (an hour) had passed: the next failure is its last.
+        age_retry_window(fast_server.database_url, biz.business_id, hours=2)
         while time.monotonic() < deadline:
             dead = api.get(url, params={"state": "dead"}).json()["data"]
             if dead:
                 break
-            time.sleep(0.2)
+            time.sleep(0.1)
         [dead_one] = dead
         assert dead_one["type"] == "group_create" and dead_one["attempts"] >= 1
         assert "timed out" in dead_one["attempt_log"][0]["error"]

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from grouplink.settings import normalize_database_url
 from grouplink.store.database import Database
-from grouplink.store.tables import webhook_deliveries
+from grouplink.store.tables import outbox, webhook_attempts, webhook_deliveries
 from tests.conftest import Server, stop_process_groups
 from tests.receiver import Receiver
 from tests.support import Business, make_business
@@ -75,6 +75,33 @@ def delivered_group_ids(receiver: Receiver) -> list[str]:
     return [d.event["group_id"] for d in receiver.received()]
 
 
+def _read(database_url: str, query: sa.Select[Any]) -> list[sa.Row[Any]]:
+    async def run() -> list[sa.Row[Any]]:
+        db = Database(normalize_database_url(database_url), pool_size=1)
+        try:
+            async with db.read() as conn:
+                return list(await conn.execute(query))
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def delivery_record(database_url: str, business_id: str) -> tuple[list[str], list[str]]:
+    """The business's deliveries as the database has them: each one's state, and the
+    worker of each attempt made."""
+    mine = (
+        sa.select(webhook_deliveries.c.pk, webhook_deliveries.c.state)
+        .join(outbox, outbox.c.pk == webhook_deliveries.c.event_pk)
+        .where(outbox.c.business_id == business_id)
+    )
+    deliveries = _read(database_url, mine)
+    attempts = sa.select(webhook_attempts.c.worker).where(
+        webhook_attempts.c.delivery_pk.in_([row.pk for row in deliveries])
+    )
+    return [row.state for row in deliveries], [row.worker for row in _read(database_url, attempts)]
+
+
 def leased_count(database_url: str, worker: str) -> int:
     async def run() -> int:
         db = Database(normalize_database_url(database_url), pool_size=1)
@@ -103,18 +130,23 @@ def test_several_workers_deliver_each_event_exactly_once(
     # Two workers on both backends; four too on PostgreSQL, the scale-out backend.
     for workers in [2, 4] if quiet_server.backend == "postgresql" else [2]:
         receiver.deliveries.clear()
-        _, made = queue_events(quiet_server, receiver, 120)
-        time.sleep(0.5)
-        assert receiver.received() == []  # the server itself does not deliver
-        procs = [
-            start_worker(quiet_server, f"w{workers}-{n}", webhook_batch="10")
-            for n in range(workers)
-        ]
+        biz, made = queue_events(quiet_server, receiver, 120)
+        names = [f"w{workers}-{n}" for n in range(workers)]
+        procs = [start_worker(quiet_server, name, webhook_batch="10") for name in names]
         try:
             receiver.wait_for(lambda ds, made=made: {d.event["group_id"] for d in ds} >= made, 60)
-            time.sleep(1.0)  # let any duplicate arrive before counting
+            # Once the database says every one was delivered, nothing is sent again.
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                states, by = delivery_record(quiet_server.database_url, biz.business_id)
+                if states and set(states) == {"delivered"}:
+                    break
+                time.sleep(0.05)
         finally:
             stop(procs)
+        # One attempt each, all by the workers: the server itself (dispatcher off) sent none.
+        assert len(states) == len(made) and set(states) == {"delivered"}, states
+        assert len(by) == len(made) and set(by) <= set(names), Counter(by)
         counts = Counter(delivered_group_ids(receiver))
         assert set(counts) == made
         assert max(counts.values()) == 1, [g for g, n in counts.items() if n > 1]
