@@ -11,7 +11,6 @@ import asyncio
 import datetime
 import hashlib
 import re
-import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from grouplink.settings import normalize_database_url
 from grouplink.store.database import Database
 from grouplink.store.tables import groups as groups_table
 from tests.conftest import Server
+from tests.images import gray_jpeg
 from tests.support import Business, join, make_business
 
 BSUID = re.compile(r"^[A-Z]{2}\.\d+$")
@@ -77,35 +77,6 @@ def join_error_code(biz: Business, link: str, wa_id: str) -> int:
     answer = join(biz, code_of(link), wa_id)
     assert answer.status_code == 400, answer.text
     return int(answer.json()["error"]["code"])
-
-
-def gray_jpeg(width: int, height: int) -> bytes:
-    """A decodable baseline grayscale JPEG, every pixel 128.
-
-    One Huffman code (length 1) per table: each 8x8 block is "DC diff 0, EOB",
-    two zero bits, so the scan is a run of zero bytes padded with one bits.
-    """
-
-    def segment(marker: int, payload: bytes) -> bytes:
-        return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
-
-    one_code = bytes([1] + [0] * 15) + b"\x00"
-    bits = 2 * (-(-width // 8)) * (-(-height // 8))
-    scan = bytearray(-(-bits // 8))
-    if bits % 8:
-        scan[-1] = (1 << (8 - bits % 8)) - 1
-    return b"".join(
-        [
-            b"\xff\xd8",
-            segment(0xDB, b"\x00" + b"\x01" * 64),
-            segment(0xC0, struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00"),
-            segment(0xC4, b"\x00" + one_code),
-            segment(0xC4, b"\x10" + one_code),
-            segment(0xDA, b"\x01\x01\x00\x00\x3f\x00"),
-            bytes(scan),
-            b"\xff\xd9",
-        ]
-    )
 
 
 def stored_picture_sha256(server: Server, group_id: str) -> str | None:

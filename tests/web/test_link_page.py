@@ -7,11 +7,11 @@ where the person stands, and a dead link must say nothing about its group.
 
 from __future__ import annotations
 
-import struct
 from typing import Any
 
 import httpx
 
+from grouplink.domain.picture import THUMBNAIL_SIDE
 from tests.conftest import Server
 from tests.graph.helpers import (
     WHATSAPP,
@@ -23,6 +23,7 @@ from tests.graph.helpers import (
     reset_link,
     wa_ids_of,
 )
+from tests.images import assert_clean_jpeg, photo
 from tests.support import Business, create_group
 from tests.web.pages import Page, Person, without_csrf
 
@@ -35,13 +36,6 @@ def signed_in(people: Any, code: str) -> tuple[Person, Page]:
     assert page.status == 200, page.text
     assert page.response.url.path == f"/{code}"
     return person, page
-
-
-def fake_jpeg(side: int) -> bytes:
-    """The markers grouplink reads from a JPEG: SOI, APP0, a baseline frame header."""
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, side, side, 1) + b"\x01\x11\x00"
-    return b"\xff\xd8" + app0 + sof + b"\xff\xd9"
 
 
 def assert_page_headers(page: Page) -> None:
@@ -92,7 +86,7 @@ def test_a_working_link_shows_the_group_and_unfurls(
 
 def test_the_group_picture_is_served_by_code(api: httpx.Client, biz: Business, people: Any) -> None:
     group = create_group(api, biz, subject="Photographers")
-    picture = fake_jpeg(192)
+    picture = photo(800)
     answer = api.post(
         f"/{group['id']}",
         data=WHATSAPP,
@@ -104,7 +98,8 @@ def test_the_group_picture_is_served_by_code(api: httpx.Client, biz: Business, p
     assert "?v=" in image_url and not image_url.endswith("v=none")
     served = httpx.get(image_url, timeout=30)
     assert served.status_code == 200
-    assert served.headers["content-type"] == "image/jpeg" and served.content == picture
+    assert served.headers["content-type"] == "image/jpeg"
+    assert_clean_jpeg(served.content, THUMBNAIL_SIDE)  # the thumbnail, never the upload
     assert f'src="/pictures/{group["code"]}?v=' in page.html  # the page shows it too
 
 

@@ -22,12 +22,12 @@ from grouplink.domain.link_settings import (
     clean_pause,
     clean_rotation_days,
 )
-from grouplink.domain.picture import Picture, validate_picture
+from grouplink.domain.picture import Picture
 from grouplink.domain.questions import MAX_QUESTIONS, QUESTION_MAX, clean_questions
 from grouplink.graph.body import Body, optional_str, require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
 from grouplink.graph.paging import paging
-from grouplink.services import group_settings, groups
+from grouplink.services import group_settings, groups, picture_upload
 
 router = APIRouter(tags=["Groups"])
 
@@ -177,7 +177,7 @@ async def _picture(body: Body) -> Picture | None:
         return None
     if not isinstance(upload, UploadFile):
         raise InvalidParameter("profile_picture_file must be sent as a multipart file part")
-    return validate_picture(await upload.read())
+    return await picture_upload.read_picture(await upload.read())
 
 
 @router.delete("/{version:graph_version}/{group_id}")

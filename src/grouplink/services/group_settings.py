@@ -16,8 +16,8 @@ from grouplink.domain.picture import Picture
 from grouplink.domain.questions import store_questions
 from grouplink.services.core import Actor, Core
 from grouplink.services.groups import writable_group
-from grouplink.store import queries
-from grouplink.store.tables import group_pictures, groups
+from grouplink.store import pictures, queries
+from grouplink.store.tables import groups
 
 
 async def update_group(
@@ -76,14 +76,7 @@ async def update_group(
             sa.update(groups).where(groups.c.pk == group.pk).values(updated_at=now, **values)
         )
         if picture is not None:
-            await conn.execute(
-                sa.delete(group_pictures).where(group_pictures.c.group_pk == group.pk)
-            )
-            await conn.execute(
-                sa.insert(group_pictures).values(
-                    group_pk=group.pk, mime_type=picture.mime_type, data=picture.data
-                )
-            )
+            await pictures.save_picture(conn, group.pk, picture)
         if changes:
             await queries.emit(
                 conn, group, events.settings_update(group.id, now, request_id, changes), now

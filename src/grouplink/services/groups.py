@@ -15,12 +15,11 @@ from grouplink.domain.links import LinkEnd
 from grouplink.domain.permissions import Ability, Role, require
 from grouplink.domain.questions import stored_questions
 from grouplink.services.core import Actor, Core
-from grouplink.store import links, queries
+from grouplink.store import links, pictures, queries
 from grouplink.store.changes import group_slot
 from grouplink.store.paging import Page, page_rows
 from grouplink.store.queries import Row
 from grouplink.store.tables import (
-    group_pictures,
     groups,
     invite_links,
     join_requests,
@@ -326,10 +325,6 @@ async def set_suspended(
 
 
 async def group_picture(core: Core, group_pk: int) -> tuple[str, bytes] | None:
+    """The group's picture at its stored size (at most 640 px), for the console."""
     async with core.db.read() as conn:
-        row = (
-            await conn.execute(
-                sa.select(group_pictures).where(group_pictures.c.group_pk == group_pk)
-            )
-        ).first()
-    return (row.mime_type, row.data) if row else None
+        return await pictures.picture_of(conn, group_pk)

@@ -21,10 +21,10 @@ from grouplink.domain.permissions import Ability, abilities
 from grouplink.domain.questions import stored_questions
 from grouplink.services.core import Core
 from grouplink.services.joins import group_link_view, place_in_group
-from grouplink.store import links, queries
+from grouplink.store import links, pictures, queries
 from grouplink.store.changes import group_slot
 from grouplink.store.queries import Row
-from grouplink.store.tables import group_pictures, groups, invite_links
+from grouplink.store.tables import groups, invite_links
 
 
 class LinkStatus(StrEnum):
@@ -85,7 +85,8 @@ class LinkPreview:
 @dataclass(frozen=True, slots=True)
 class LinkPicture:
     group: GroupCard
-    image: tuple[str, bytes] | None  # (mime type, bytes); None: the group has no picture
+    # (mime type, bytes) of the thumbnail; None: the group has no picture
+    image: tuple[str, bytes] | None
 
 
 async def preview(core: Core, code: str, wa_id: str | None = None) -> LinkPreview:
@@ -112,7 +113,7 @@ async def preview(core: Core, code: str, wa_id: str | None = None) -> LinkPrevie
 
 
 async def picture(core: Core, code: str) -> LinkPicture | None:
-    """The group's picture by a working link's code; None when the link does not work."""
+    """The group's thumbnail by a working link's code; None when the link does not work."""
     _status, group, card = await _working_link(core, code, with_picture=True)
     if group is None or card is None:
         return None  # a paused link's page shows the group, and so does its preview
@@ -125,10 +126,7 @@ _LINK_WITH_GROUP = (
     .join(invite_links, invite_links.c.group_pk == groups.c.pk)
     .where(invite_links.c.code == sa.bindparam("code"))
 )
-_LINK_WITH_GROUP_AND_PICTURE = _LINK_WITH_GROUP.add_columns(
-    group_pictures.c.mime_type.label("picture_type"),
-    group_pictures.c.data.label("picture_data"),
-).outerjoin(group_pictures, group_pictures.c.group_pk == groups.c.pk)
+_LINK_WITH_GROUP_AND_PICTURE = pictures.with_thumbnail(_LINK_WITH_GROUP)
 
 
 async def _link_with_group(core: Core, code: str, with_picture: bool) -> Row | None:

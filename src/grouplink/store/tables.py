@@ -88,7 +88,8 @@ group_pictures = sa.Table(
     metadata,
     sa.Column("group_pk", sa.ForeignKey("groups.pk"), primary_key=True),
     sa.Column("mime_type", sa.String(32), nullable=False),
-    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),  # re-encoded, at most 640 px
+    sa.Column("thumbnail", sa.LargeBinary, nullable=False),  # 192 px (migration 0007)
 )
 
 # A link's state is derived when read (domain/links.py); ``state`` stores only

@@ -20,9 +20,9 @@ from grouplink.domain.groups import (
 )
 from grouplink.domain.link_settings import KEEP, clean_pause, clean_rotation_days
 from grouplink.domain.permissions import Ability
-from grouplink.domain.picture import Picture, validate_picture
+from grouplink.domain.picture import Picture
 from grouplink.domain.questions import MAX_QUESTIONS, QUESTION_MAX, clean_questions
-from grouplink.services import group_settings
+from grouplink.services import group_settings, picture_upload
 from grouplink.services.overview import GroupView
 from grouplink.web import format
 from grouplink.web.console.common import (
@@ -143,7 +143,7 @@ def _link_changes(
 async def _picture(upload: UploadFile | None) -> Picture | None:
     if upload is None or not upload.filename:
         return None  # the file field was left empty
-    return validate_picture(await upload.read())
+    return await picture_upload.read_picture(await upload.read())
 
 
 def _page(
