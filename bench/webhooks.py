@@ -193,7 +193,9 @@ def main() -> None:
         print(f"\nWebhook delivery, PostgreSQL, {args.events:,} events, {os.cpu_count()} cores")
         print(f"{'workers':>8} {'events/s':>10} {'ceiling/s':>10} {'of ceiling':>11}")
         for workers, rate, limit in rows:
-            print(f"{workers:>8} {rate:>10,.0f} {limit:>10,.0f} {rate / limit:>10.0%}")
+            # A window too short for a busy machine may see no request at all: say so.
+            share = f"{rate / limit:.0%}" if limit > 0 else "n/a"
+            print(f"{workers:>8} {rate:>10,.0f} {limit:>10,.0f} {share:>11}")
     finally:
         receiver.terminate()
         receiver.wait(10)

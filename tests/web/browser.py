@@ -136,18 +136,31 @@ async def signed_in_already(
 
 
 class Watch:
-    """Collects what the page's console says: CSP violations and errors must not happen."""
+    """Collects what must not happen on a page: CSP violations, script errors, console
+    errors, and any resource (style, script, picture, font) that fails to load."""
 
     def __init__(self, page: Page) -> None:
         self.problems: list[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("response", self._response)
+        page.on("requestfailed", self._failed)
 
     def _console(self, message: Any) -> None:
-        # A dead link's page is a 404 or 410 document: Chromium logs that, and it is right.
-        expected = message.text.startswith("Failed to load resource: the server responded")
-        if (message.type == "error" and not expected) or "Content Security Policy" in message.text:
+        # Chromium logs every answer of 400 and up so; :meth:`_response` judges them,
+        # knowing which was the page itself (a dead link's page is rightly a 404 or 410).
+        answered = message.text.startswith("Failed to load resource: the server responded")
+        if (message.type == "error" and not answered) or "Content Security Policy" in message.text:
             self.problems.append(message.text)
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400 and not response.request.is_navigation_request():
+            self.problems.append(f"{response.status} for {response.url}")
+
+    def _failed(self, request: Any) -> None:
+        # A load cut short by the page moving on (a form sent, a link followed) is not a fault.
+        if not request.is_navigation_request() and request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"{request.url} failed: {request.failure}")
 
 
 async def assert_accessible(page: Page, label: str) -> None:
