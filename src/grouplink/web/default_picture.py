@@ -1,8 +1,12 @@
 """The picture a group without one shows in link previews: two people on its colour.
 
 Drawn and PNG-encoded here, without an imaging library: the shapes are circles
-and half-ellipses, sampled four times per pixel for smooth edges. Each of the
-eight colours is drawn once per process.
+and half-ellipses, sampled four times per pixel for smooth edges. Drawing takes
+about a second of CPU, so the eight colours ship drawn (``static/group-N.png``)
+and a worker serves them at full rate from its first request; tests check that
+the shipped files are what :func:`draw` makes. After changing the drawing:
+
+    python -m grouplink.web.default_picture    # writes the eight files again
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import struct
 import zlib
 from collections.abc import Callable
 from functools import cache
+from importlib.resources import files
+from pathlib import Path
 
 SIZE = 256
 # Backgrounds of the eight tints (same order as the avatar classes in the CSS).
@@ -73,8 +79,17 @@ def _mix(base: tuple[int, int, int], amount: float) -> tuple[int, int, int]:
     )
 
 
+def shipped_name(tint: int) -> str:
+    return f"group-{tint % len(PALETTE)}.png"
+
+
 @cache
 def default_picture(tint: int) -> bytes:
+    """The shipped PNG for colour ``tint`` (0..7), read once per process."""
+    return (files("grouplink.web") / "static" / shipped_name(tint)).read_bytes()
+
+
+def draw(tint: int) -> bytes:
     """A PNG of SIZE x SIZE pixels for colour ``tint`` (0..7)."""
     base = PALETTE[tint % len(PALETTE)]
     coverage = _coverage()
@@ -98,3 +113,14 @@ def _png(width: int, height: int, raw_rows: bytes) -> bytes:
         + chunk(b"IDAT", zlib.compress(raw_rows, 9))
         + chunk(b"IEND", b"")
     )
+
+
+def main() -> None:
+    folder = Path(str(files("grouplink.web") / "static"))
+    for tint in range(len(PALETTE)):
+        (folder / shipped_name(tint)).write_bytes(draw(tint))
+        print(f"wrote {folder / shipped_name(tint)}")
+
+
+if __name__ == "__main__":
+    main()
