@@ -129,7 +129,7 @@ def test_rows_read_while_a_write_ended_are_not_kept() -> None:
 
 
 def test_an_entry_is_read_again_after_the_seconds_even_with_no_change_seen() -> None:
-    # A change made on another machine reaches no counter here: time bounds it.
+    # A change no process was told of (plain SQL) reaches no counter: time bounds it.
     cache = _cache(Changes(None), seconds=0.05)
     cache.keep("code", "row", TOKENS, cache.reading())
     assert cache.get("code") == "row"

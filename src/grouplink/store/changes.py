@@ -3,7 +3,8 @@ on this machine at once.
 
 A small file of counters, mapped into memory by every process that opens the
 same database (``<database>.changes`` beside a SQLite file; for PostgreSQL, in
-the temporary directory, named after the URL's host, port and database). Word 0 is a sequence that
+this user's private folder in the temporary folder, named after the URL's host,
+port and database: see :mod:`grouplink.store.counter_file`). Word 0 is a sequence that
 every recorded change advances; each other word is a *slot* and holds the
 sequence number of the last change to anything hashed to it: a group's rows
 (its links and picture included) by the group's key, the API tokens by one slot
@@ -22,13 +23,14 @@ import fcntl
 import hashlib
 import mmap
 import os
-import tempfile
 import weakref
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from grouplink.store.counter_file import UnsafePath, open_counters, private_folder
 
 log = structlog.get_logger("grouplink.store")
 
@@ -46,8 +48,9 @@ def group_slot(group_pk: int) -> int:
 class Changes:
     """The counters of one database, shared by the processes of one machine."""
 
-    def __init__(self, path: str | None) -> None:
+    def __init__(self, path: str | None, *, in_private_folder: bool = False) -> None:
         self.path = path
+        self._in_private_folder = in_private_folder
         self._fd = -1
         self._opened: memoryview | None = None  # mapped on first use: the folder may not exist yet
 
@@ -62,11 +65,15 @@ class Changes:
         if self.path is None:  # a private database (SQLite in memory): this process only
             return mmap.mmap(-1, size)
         try:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as error:
+            self._fd = open_counters(self.path, in_private_folder=self._in_private_folder)
+        except (OSError, UnsafePath) as error:
             # Cached reads then follow only this process's writes, and others' after
             # cache_seconds: say so rather than fail every request.
-            log.warning("change counters unavailable", path=self.path, error=str(error))
+            log.warning(
+                "change counters refused: this process keeps its own",
+                path=self.path,
+                error=str(error),
+            )
             return mmap.mmap(-1, size)
         weakref.finalize(self, os.close, self._fd)
         if os.fstat(self._fd).st_size < size:
@@ -82,7 +89,7 @@ class Changes:
         # The server, not the spelling of the URL: driver, user and options may differ.
         where = f"{url.host}:{url.port or 5432}/{url.database}".encode()
         name = f"grouplink-{hashlib.sha256(where).hexdigest()[:20]}.changes"
-        return cls(os.path.join(tempfile.gettempdir(), name))
+        return cls(os.path.join(private_folder(), name), in_private_folder=True)
 
     def sequence(self) -> int:
         """Advances with every recorded change, on any slot."""
