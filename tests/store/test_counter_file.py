@@ -64,11 +64,16 @@ def test_a_symbolic_link_planted_at_the_counters_is_refused(temp: Path, victim: 
     assert Changes.of(PG_URL).version(TOKENS) == 0  # the counters were this process's own
 
 
-def test_a_symbolic_link_beside_a_sqlite_file_is_refused(tmp_path: Path, victim: Path) -> None:
+def test_a_symbolic_link_beside_a_sqlite_file_is_refused_and_the_cache_is_off(
+    tmp_path: Path, victim: Path
+) -> None:
     (tmp_path / "g.db.changes").symlink_to(victim)
     changes = Changes.of(sa.engine.make_url(f"sqlite+aiosqlite:///{tmp_path}/g.db"))
+    assert changes.complete
     assert refused(changes) == [f"{tmp_path}/g.db.changes is a symbolic link"]
     assert victim.read_bytes() == VICTIM_BYTES
+    # Other processes' changes would go unseen: keep nothing rather than keep stale rows.
+    assert not changes.complete
 
 
 def test_a_private_folder_that_is_a_symbolic_link_is_refused(temp: Path, tmp_path: Path) -> None:
