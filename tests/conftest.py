@@ -64,15 +64,22 @@ class Server:
 
 
 def start_server(
-    database_url: str, data_dir: Path, workers: int = 2, **settings: str
+    database_url: str,
+    data_dir: Path,
+    workers: int = 2,
+    *,
+    environ: dict[str, str] | None = None,
+    **settings: str,
 ) -> tuple[subprocess.Popen[bytes], Server]:
     """Start ``grouplink serve`` in a process group of its own and wait until it answers.
+    ``environ``: variables other than settings (TMPDIR, say).
 
     Stop it with ``stop_server``, which ends the whole group: uvicorn's worker
     processes as well as its main process."""
     port = free_port()
     env = {
         **os.environ,
+        **(environ or {}),
         "GROUPLINK_DATABASE_URL": database_url,
         "GROUPLINK_DATA_DIR": str(data_dir),
         "GROUPLINK_PORT": str(port),

@@ -53,6 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await core.load_secret()
         rotator, opens = Rotator(core), app.state.web.opens
         background = [asyncio.create_task(rotator.run()), asyncio.create_task(opens.run())]
+        listener = core.db.change_listener()  # PostgreSQL: other machines' changes
+        if listener is not None:
+            background.append(asyncio.create_task(listener.run()))
+            await listener.listening(seconds=5)  # reads are cached only once it listens
         dispatcher = None
         if settings.dispatcher == "inline":
             dispatcher = Dispatcher(core, settings.dispatch_settings())
@@ -68,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await running
         rotator.stop()
         opens.stop()
+        if listener is not None:
+            listener.stop()
         await asyncio.gather(*background)
         await opens.flush()  # what this process saw last
         await core.db.dispose()

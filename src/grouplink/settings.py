@@ -56,9 +56,10 @@ class Settings(BaseSettings):
         default=5.0,
         ge=0,
         description=(
-            "How long a process keeps API tokens and invite links it has read. Processes on "
-            "one machine drop them as soon as any of them changes one; this bounds how long "
-            "a process on another machine may not know. 0: read them every time."
+            "How long a process keeps API tokens and invite links it has read. Every "
+            "process drops them when a change commits: on one machine at once, on other "
+            "machines (PostgreSQL, through LISTEN/NOTIFY) within milliseconds. A process "
+            "that is not listening keeps nothing. 0: read them every time."
         ),
     )
     dispatcher: Literal["inline", "off"] = Field(

@@ -128,7 +128,7 @@ def test_rows_read_while_a_write_ended_are_not_kept() -> None:
 
 
 def test_an_entry_is_read_again_after_the_seconds_even_with_no_change_seen() -> None:
-    # A change made on another machine reaches no counter here: time bounds it.
+    # A change no process was told of (plain SQL) reaches no counter: time bounds it.
     now = [0.0]
     cache = ReadCache(Changes(None), seconds=5, max_entries=10, max_weight=0, clock=lambda: now[0])
     cache.keep("code", "row", TOKENS, cache.reading())

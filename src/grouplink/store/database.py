@@ -36,8 +36,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from grouplink.store import changes
-from grouplink.store.changes import Changes
+from grouplink.store import changes, notifications
+from grouplink.store.changes import Changes, Noted
+from grouplink.store.listener import ChangeListener
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -71,18 +72,21 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A transaction that may write; what it notes as changed
-        (:func:`grouplink.store.changes.note_change`) is recorded once it has ended."""
-        noted: set[int] = set()
+        (:func:`grouplink.store.changes.note_change`) is recorded once it has ended,
+        and on PostgreSQL announced to every process (delivered only on commit)."""
+        noted = Noted()
         try:
             async with self._transaction() as conn:
                 conn.info[changes.NOTED] = noted
                 try:
                     yield conn
+                    if not self.is_sqlite and noted.unannounced:
+                        await notifications.announce(conn, noted.unannounced)
                 finally:
                     del conn.info[changes.NOTED]
         finally:
-            if noted:  # also after a failed COMMIT, which may still have committed
-                self.changes.record(noted)
+            if noted.slots:  # also after a failed COMMIT, which may still have committed
+                self.changes.record(noted.slots)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -94,6 +98,11 @@ class Database:
             await conn.execution_options(sqlite_immediate=True)
             async with conn.begin():
                 yield conn
+
+    def change_listener(self) -> ChangeListener | None:
+        """What records, in :attr:`changes`, the changes other machines commit (run it
+        as a task): None on SQLite, which serves one machine."""
+        return None if self.is_sqlite else ChangeListener(self.engine, self.changes)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -16,6 +16,7 @@ from grouplink.domain.people import bsuid
 from grouplink.domain.permissions import Role
 from grouplink.store.audit import audit as audit  # re-exported: services call queries.audit
 from grouplink.store.changes import group_slot, note_change
+from grouplink.store.notifications import announce_group
 from grouplink.store.tables import (
     businesses,
     groups,
@@ -52,7 +53,10 @@ _LIVE_GROUP = sa.select(groups).where(
     groups.c.id == sa.bindparam("group_id"), groups.c.deleted_at.is_(None)
 )
 _LIVE_GROUP_OF = _LIVE_GROUP.where(groups.c.business_id == sa.bindparam("business_id"))
-_LIVE_GROUP_OF_LOCKED = _LIVE_GROUP_OF.with_for_update()
+# Locking a group to change it also announces the change to other machines (on
+# PostgreSQL, delivered only if the transaction commits): no statement more.
+_ANNOUNCED = announce_group(groups.c.pk).label("announced")
+_LIVE_GROUP_OF_LOCKED = _LIVE_GROUP_OF.add_columns(_ANNOUNCED).with_for_update()
 
 
 async def _live_group(
@@ -72,7 +76,7 @@ async def lock_group_of_code(conn: AsyncConnection, code: str) -> Row | None:
 
 
 _GROUP_OF_CODE_LOCKED = (
-    sa.select(groups)
+    sa.select(groups, _ANNOUNCED)
     .where(
         groups.c.pk
         == sa.select(invite_links.c.group_pk)
@@ -87,7 +91,7 @@ def _locked(group: Row | None, conn: AsyncConnection) -> Row | None:
     """A group is locked to be changed: cached reads of it (its links, its picture)
     are stale once this transaction ends."""
     if group is not None:
-        note_change(conn, group_slot(group.pk))
+        note_change(conn, group_slot(group.pk), announced="announced" in group._fields)
     return group
 
 

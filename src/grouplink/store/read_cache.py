@@ -4,10 +4,13 @@ An entry holds the slot of :mod:`grouplink.store.changes` that covers its rows
 and that slot's version when it was read; a lookup hands it out only while the
 version is unchanged and the entry is younger than its lifetime, drawn between
 half of ``seconds`` and ``seconds``. Every process of one machine sees a change
-the moment its transaction ends; ``seconds`` bounds how long a process on
-*another* machine may answer from what it read before. (The lifetimes differ so
-that entries kept in one burst, as after a start, are not all read again in the
-next: that wave of reads, all at once, stalled every request behind it.)
+the moment its transaction ends; on PostgreSQL a process on *another* machine
+sees it when the NOTIFY reaches its listener, a few milliseconds later. While
+the counters may miss changes (:attr:`Changes.complete` is False: the listener
+is not connected, or a SQLite process has counters of its own) nothing is handed
+out or kept. (The lifetimes differ so that entries kept in one burst, as after a
+start, are not all read again in the next: that wave of reads, all at once,
+stalled every request behind it.)
 
 The reader's protocol (:meth:`ReadCache.reading`): take the sequence number
 before the query; after it, keep the rows only if their slot has not changed
@@ -66,7 +69,12 @@ class ReadCache(Generic[V]):
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if self._changes.version(entry.slot) != entry.version or self._clock() >= entry.expires:
+        changes = self._changes
+        if (
+            not changes.complete
+            or changes.version(entry.slot) != entry.version
+            or self._clock() >= entry.expires
+        ):
             self._drop(key)
             return None
         self._entries.move_to_end(key)
@@ -80,8 +88,8 @@ class ReadCache(Generic[V]):
         """Keep ``value``, read by a query begun at ``read_at``, unless ``slot`` changed since."""
         if not self.enabled or weight > self._max_weight // 16:
             return
-        version = self._changes.version(slot)
-        if version > read_at:
+        version = self._changes.version(slot)  # (first: it opens the counters' file)
+        if version > read_at or not self._changes.complete:
             return  # changed while (or after) it was read: this value may be the old one
         if key in self._entries:
             self._drop(key)
