@@ -1,4 +1,5 @@
-"""grouplink serve | migrate | token create/revoke | demo | secret rotate."""
+"""grouplink serve | migrate | token create/revoke | demo | secret rotate | worker |
+webhooks ... | backup | export | import."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 
+from grouplink import cli_moves
 from grouplink.domain.errors import DomainError
 from grouplink.settings import Settings
 
@@ -309,6 +311,10 @@ def secret_rotate(business_id: str) -> None:
         _with_core(load_settings(), lambda core: businesses.rotate_app_secret(core, business_id))
     )
 
+
+main.add_command(cli_moves.backup)
+main.add_command(cli_moves.export)
+main.add_command(cli_moves.import_)
 
 if __name__ == "__main__":
     main()
