@@ -51,8 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await migrate(core.db)
         await core.load_secret()
-        rotator, opens = Rotator(core), app.state.web.opens
-        background = [asyncio.create_task(rotator.run()), asyncio.create_task(opens.run())]
+        rotator, opens, throttle = Rotator(core), app.state.web.opens, app.state.web.throttle
+        background = [asyncio.create_task(task.run()) for task in (rotator, opens, throttle)]
         dispatcher = None
         if settings.dispatcher == "inline":
             dispatcher = Dispatcher(core, settings.dispatch_settings())
@@ -68,8 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await running
         rotator.stop()
         opens.stop()
+        throttle.stop()
         await asyncio.gather(*background)
         await opens.flush()  # what this process saw last
+        await throttle.reconcile()
         await core.db.dispose()
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN; these serve them.

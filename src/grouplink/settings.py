@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
     redis_url: str = Field(
         default="",
-        description="redis://... shares rate limits across processes; empty: in memory.",
+        description="redis://... keeps the rate limits in Redis; empty: in the database.",
     )
     code_sender: str = Field(
         default="log",
@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     signin_max_attempts: int = Field(
         default=5, ge=1, description="Wrong tries before a sign-in code is locked."
     )
+    signin_wrong_codes: int = Field(
+        default=10, ge=1, description="Wrong codes a number may type, across its codes."
+    )
+    signin_lockout_seconds: int = Field(
+        default=900, ge=1, description="The first lockout past them; each wrong code doubles it."
+    )
+    signin_lockout_max_seconds: int = Field(default=4 * 3600, ge=1, description="The longest.")
     session_seconds: int = Field(default=30 * 24 * 3600, ge=60, description="A session's lifetime.")
     rate_link_page: str = Field(default="120/minute", description="Link page views per address.")
     rate_join: str = Field(
