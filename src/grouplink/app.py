@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from grouplink import __version__
 from grouplink.graph import (
@@ -90,6 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    if settings.trusted_proxy_list:
+        # Outermost, so that every part of the app sees the client the proxy names. From
+        # any other peer the headers are ignored: one client rotating X-Forwarded-For
+        # would otherwise be a new address to every per-address limit.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
 
     @app.get("/healthz", tags=["Operations"], include_in_schema=True)
     async def healthz() -> dict[str, str]:

@@ -6,6 +6,7 @@ sandbox helpers on, Meta's limits. ``production`` turns the sandbox helpers off.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -85,6 +86,13 @@ class Settings(BaseSettings):
         default="",
         description="redis://... keeps the rate limits in Redis; empty: in the database.",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Addresses or networks (comma-separated) whose X-Forwarded-For and "
+            "X-Forwarded-Proto are believed; empty: nobody's."
+        ),
+    )
     code_sender: str = Field(
         default="log",
         description='Where sign-in codes go: "log" (the server log) or "package.module:factory".',
@@ -137,6 +145,21 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' is not a rate such as 20/minute or 5/15 minutes") from None
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for item in proxy_list(value):
+            try:
+                ipaddress.ip_network(item)  # an address, or a network without host bits
+            except ValueError:
+                said = f"'{item}' is not an address or a network such as 10.0.0.0/8"
+                raise ValueError(said) from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return proxy_list(self.trusted_proxies)
+
     def dispatch_settings(self) -> DispatchSettings:
         from grouplink.webhooks.dispatcher import DispatchSettings
 
@@ -184,6 +207,10 @@ class Settings(BaseSettings):
     @property
     def resolved_link_base(self) -> str:
         return (self.link_base or self.resolved_public_url).rstrip("/")
+
+
+def proxy_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def normalize_database_url(url: str) -> str:

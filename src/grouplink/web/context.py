@@ -122,6 +122,9 @@ WebDep = Annotated[Web, Depends(get_web)]
 
 
 def client_address(request: Request) -> str:
+    """The address every per-address limit counts: the connection's peer, or the client
+    that a proxy of ``GROUPLINK_TRUSTED_PROXIES`` names in X-Forwarded-For (the app's
+    ProxyHeadersMiddleware puts it in the request's ``client``; see ``app.py``)."""
     return request.client.host if request.client else "unknown"
 
 
