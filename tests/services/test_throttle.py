@@ -132,3 +132,19 @@ def test_ended_windows_and_forgiven_numbers_are_deleted(url: str) -> None:
 
     run(url, before)
     run(url, after, clock=later)
+
+
+def test_a_window_opens_at_the_first_hit_and_the_next_after_it_ends(url: str) -> None:
+    key = secrets.token_hex(8)
+
+    def hits_at(clock: int, expected: list[bool]) -> None:
+        async def work(core: Core) -> None:
+            throttle = Throttle(core)
+            answers = [await throttle.allow(Hit("2/minute", "test-window", key)) for _ in expected]
+            assert answers == expected
+
+        run(url, work, clock=clock)
+
+    hits_at(NOW + 50_000, [True, True, False])  # 10 s before a minute of the clock ends
+    hits_at(NOW + 70_000, [False])  # the clock's minute changed; the window did not
+    hits_at(NOW + 110_000, [True, True, False])  # a minute after the first hit: a new one

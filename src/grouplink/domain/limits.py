@@ -1,12 +1,12 @@
-"""Rate limits as fixed windows of clock time. No I/O.
+"""Rate limits as fixed windows that start at a key's first hit. No I/O.
 
 A rate reads as ``limits`` parses it: ``20/minute``, ``5/15 minutes``, several
-joined by ``;``. Each rule counts hits in windows of its length, aligned on
-multiples of that length since 1970 (UTC): ``5/15 minutes`` allows 5 hits in
-00:00-00:15, 5 in 00:15-00:30, and so on. Counted in one shared counter per
-window, that is exact (never a hit more in a window, whatever the number of
-workers), but a burst straddling a boundary may see up to twice the amount in
-one window's length.
+joined by ``;``. For each rule, a key's first hit opens a window of the rule's
+length; the window takes ``amount`` hits and refuses the rest; the first hit
+after it ends opens the next. Counted in one shared counter per key, that is
+exact (never a hit more in a window, whatever the number of workers), though
+hits at the end of one window and the start of the next may reach twice the
+amount within one window's length.
 """
 
 from __future__ import annotations
@@ -29,9 +29,6 @@ class Rule:
     @property
     def label(self) -> str:
         return f"{self.amount}/{self.window_ms // 1000}s"
-
-    def window_start(self, now_ms: int) -> int:
-        return now_ms - now_ms % self.window_ms
 
     def counter(self, scope: str) -> str:
         """What the counters of ``scope`` under this rule are filed as."""

@@ -316,13 +316,14 @@ signin_guesses = sa.Table(
     sa.Index("ix_signin_guesses_forget_at", "forget_at"),
 )
 
-# Rate limits shared by every worker: hits per counted key in a fixed window (0008).
+# Rate limits shared by every worker: each counted key's hits in its current window,
+# which its first hit opened (0008).
 rate_counters = sa.Table(
     "rate_counters",
     metadata,
     sa.Column("counter", sa.String(64), primary_key=True),  # scope and rule: "page/120/60s"
     sa.Column("key_hash", sa.String(32), primary_key=True),  # keyed hash of address or number
-    sa.Column("window_start", Time, primary_key=True),
+    sa.Column("window_start", Time, nullable=False),
     sa.Column("hits", sa.Integer, nullable=False),
     sa.Column("expires_at", Time, nullable=False),  # the window's end
     sa.Index("ix_rate_counters_expires_at", "expires_at"),

@@ -1,10 +1,11 @@
 """Rate limits in the database, exact: one upsert per hit and rule, in one transaction.
 
-Each rule counts in fixed windows (:mod:`grouplink.domain.limits`). The upsert
-returns the window's total after the hit, every worker's hits included, so the
-first ``amount`` hits of a window pass and every later one is refused, however
-many workers and machines share the database. A refused hit counts too: it
-changes nothing in its window, which is spent already.
+Each rule counts in fixed windows opened by a key's first hit
+(:mod:`grouplink.domain.limits`). The upsert returns the window's total after the
+hit, every worker's hits included, so the first ``amount`` hits of a window pass
+and every later one is refused, however many workers and machines share the
+database. A refused hit counts too: it changes nothing in its window, which is
+spent already.
 """
 
 from __future__ import annotations
@@ -28,10 +29,7 @@ class DatabaseCounts:
             for hit in hits:
                 hashed = key_hash(self.core.secret, hit.key)
                 for rule in rules_of(hit.rate):
-                    start = rule.window_start(now)
-                    window = counters.Window(
-                        rule.counter(hit.scope), hashed, start, start + rule.window_ms
-                    )
-                    if await counters.hit(conn, window) > rule.amount:
+                    counted = counters.Counted(rule.counter(hit.scope), hashed, rule.window_ms)
+                    if (await counters.hit(conn, counted, now)).hits > rule.amount:
                         return False
         return True

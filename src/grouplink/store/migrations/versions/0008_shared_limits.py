@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("window_start", sa.BigInteger(), nullable=False),
         sa.Column("hits", sa.Integer(), nullable=False),
         sa.Column("expires_at", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("counter", "key_hash", "window_start", name="pk_rate_counters"),
+        sa.PrimaryKeyConstraint("counter", "key_hash", name="pk_rate_counters"),
     )
     op.create_index("ix_rate_counters_expires_at", "rate_counters", ["expires_at"])
 
