@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from grouplink import __version__
 from grouplink.graph import (
@@ -51,8 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await migrate(core.db)
         await core.load_secret()
-        rotator, opens = Rotator(core), app.state.web.opens
-        background = [asyncio.create_task(rotator.run()), asyncio.create_task(opens.run())]
+        rotator, opens, throttle = Rotator(core), app.state.web.opens, app.state.web.throttle
+        background = [asyncio.create_task(task.run()) for task in (rotator, opens, throttle)]
         listener = core.db.change_listener()  # PostgreSQL: other machines' changes
         if listener is not None:
             background.append(asyncio.create_task(listener.run()))
@@ -72,10 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await running
         rotator.stop()
         opens.stop()
+        throttle.stop()
         if listener is not None:
             listener.stop()
         await asyncio.gather(*background)
         await opens.flush()  # what this process saw last
+        await throttle.reconcile()
         await core.db.dispose()
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN; these serve them.
@@ -94,6 +97,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    if settings.trusted_proxy_list:
+        # Outermost, so that every part of the app sees the client the proxy names. From
+        # any other peer the headers are ignored: one client rotating X-Forwarded-For
+        # would otherwise be a new address to every per-address limit.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
 
     @app.get("/healthz", tags=["Operations"], include_in_schema=True)
     async def healthz() -> dict[str, str]:

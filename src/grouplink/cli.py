@@ -92,6 +92,9 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         workers=workers,
         access_log=False,
         log_level="warning",
+        # uvicorn would believe X-Forwarded-* from loopback; the app decides whom to
+        # believe (GROUPLINK_TRUSTED_PROXIES).
+        proxy_headers=False,
     )
 
 

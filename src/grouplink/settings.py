@@ -6,6 +6,7 @@ sandbox helpers on, Meta's limits. ``production`` turns the sandbox helpers off.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -84,7 +85,14 @@ class Settings(BaseSettings):
     log_level: str = "info"
     redis_url: str = Field(
         default="",
-        description="redis://... shares rate limits across processes; empty: in memory.",
+        description="redis://... keeps the rate limits in Redis; empty: in the database.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Addresses or networks (comma-separated) whose X-Forwarded-For and "
+            "X-Forwarded-Proto are believed; empty: nobody's."
+        ),
     )
     code_sender: str = Field(
         default="log",
@@ -94,6 +102,13 @@ class Settings(BaseSettings):
     signin_max_attempts: int = Field(
         default=5, ge=1, description="Wrong tries before a sign-in code is locked."
     )
+    signin_wrong_codes: int = Field(
+        default=10, ge=1, description="Wrong codes a number may type, across its codes."
+    )
+    signin_lockout_seconds: int = Field(
+        default=900, ge=1, description="The first lockout past them; each wrong code doubles it."
+    )
+    signin_lockout_max_seconds: int = Field(default=4 * 3600, ge=1, description="The longest.")
     session_seconds: int = Field(default=30 * 24 * 3600, ge=60, description="A session's lifetime.")
     rate_link_page: str = Field(default="120/minute", description="Link page views per address.")
     rate_join: str = Field(
@@ -130,6 +145,21 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(f"'{value}' is not a rate such as 20/minute or 5/15 minutes") from None
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for item in proxy_list(value):
+            try:
+                ipaddress.ip_network(item)  # an address, or a network without host bits
+            except ValueError:
+                said = f"'{item}' is not an address or a network such as 10.0.0.0/8"
+                raise ValueError(said) from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return proxy_list(self.trusted_proxies)
 
     def dispatch_settings(self) -> DispatchSettings:
         from grouplink.webhooks.dispatcher import DispatchSettings
@@ -178,6 +208,10 @@ class Settings(BaseSettings):
     @property
     def resolved_link_base(self) -> str:
         return (self.link_base or self.resolved_public_url).rstrip("/")
+
+
+def proxy_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def normalize_database_url(url: str) -> str:

@@ -38,6 +38,15 @@ class CodeLocked(SignInRefused):
     """Too many wrong tries: even the right code no longer works."""
 
 
+class NumberLocked(SignInRefused):
+    """Too many wrong codes for the number, across all its codes: none is tried, and
+    none is sent, until ``until_ms``."""
+
+    def __init__(self, until_ms: int) -> None:
+        super().__init__("Too many wrong codes for this number")
+        self.until_ms = until_ms
+
+
 def new_code() -> str:
     return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
 
@@ -59,10 +68,59 @@ class CodeState:
     used_at: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class GuessRules:
+    """A number's budget of wrong codes across all its codes, and the lockouts after it."""
+
+    budget: int = 10  # wrong codes before the first lockout; a new code does not reset it
+    lockout_ms: int = 15 * 60_000  # the first lockout; each wrong code after it doubles it
+    max_lockout_ms: int = 4 * 3600_000
+    forget_ms: int = 24 * 3600_000  # after the last wrong code (or lockout), all is forgiven
+
+
+@dataclass(frozen=True, slots=True)
+class Guesses:
+    """A number's wrong codes so far, and until when it may not try again."""
+
+    wrong: int = 0
+    locked_until: int = 0
+    forget_at: int = 0
+
+    def as_of(self, now_ms: int) -> Guesses:
+        return self if now_ms < self.forget_at else Guesses()
+
+    def locked(self, now_ms: int) -> bool:
+        return now_ms < self.locked_until
+
+    def before_lockout(self, rules: GuessRules) -> int:
+        """Wrong codes the number may still type before it is locked out (one, once the
+        budget is spent: after a lockout, each wrong code locks it again)."""
+        return max(1, rules.budget - self.wrong)
+
+    def after_wrong(self, now_ms: int, rules: GuessRules) -> Guesses:
+        wrong = self.wrong + 1
+        past_budget = wrong - rules.budget
+        if past_budget < 0:
+            return Guesses(wrong, 0, now_ms + rules.forget_ms)
+        lockout = min(rules.lockout_ms << min(past_budget, 32), rules.max_lockout_ms)
+        return Guesses(wrong, now_ms + lockout, now_ms + lockout + rules.forget_ms)
+
+
 def check_code(
-    state: CodeState, secret: bytes, attempt_id: str, typed: str, now_ms: int, max_attempts: int
+    state: CodeState,
+    secret: bytes,
+    attempt_id: str,
+    typed: str,
+    now_ms: int,
+    max_attempts: int,
+    *,
+    number: Guesses,
+    rules: GuessRules,
 ) -> SignInRefused | None:
-    """None if ``typed`` signs in; otherwise the refusal (the caller counts a wrong try)."""
+    """None if ``typed`` signs in; otherwise the refusal (the caller counts a wrong try).
+    ``number`` holds the number's wrong codes so far, as of ``now_ms``."""
+    if number.locked(now_ms):
+        return NumberLocked(number.locked_until)
     if state.used_at is not None or now_ms >= state.expires_at:
         return CodeExpired("This code has expired or was already used")
     if state.attempts >= max_attempts:
@@ -70,4 +128,6 @@ def check_code(
     typed_hash = hash_code(secret, attempt_id, clean_code(typed))
     if hmac.compare_digest(typed_hash, state.code_hash):
         return None
-    return CodeWrong(tries_left=max_attempts - state.attempts - 1)
+    return CodeWrong(
+        tries_left=min(max_attempts - state.attempts, number.before_lockout(rules)) - 1
+    )

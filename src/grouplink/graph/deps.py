@@ -12,7 +12,7 @@ from grouplink.graph.body import Body, read_body
 from grouplink.services import businesses
 from grouplink.services.businesses import TokenOwner
 from grouplink.services.core import Actor, Core
-from grouplink.web.throttle import Throttle
+from grouplink.services.throttle import Hit, Throttle
 
 _VERSION = re.compile(r"^v\d+\.\d+$")
 
@@ -55,7 +55,7 @@ async def graph_actor(request: Request, owner: Owner) -> Actor:
     group_id = request.path_params.get("group_id")
     if rate and group_id and request.method != "GET":
         throttle: Throttle = request.app.state.throttle
-        await throttle.check(rate, "group-writes", f"{owner.business_id}:{group_id}")
+        await throttle.check(Hit(rate, "group-writes", f"{owner.business_id}:{group_id}"))
     return Actor.business(owner.business_id, "graph", token_id=owner.token_id)
 
 

@@ -2,21 +2,33 @@
 
 :func:`request_code` makes a code, keeps its hash and hands it to the sender;
 :func:`verify_code` checks what the person typed and, if right, starts a
-session. Rate limits are the door's job; the lock after repeated wrong tries
-lives here, in the database, so it holds across processes.
+session. Rate limits are the door's job; the locks after wrong tries live here,
+in the database, so they hold across processes and machines: a code's own (its
+tries), and the number's (its budget of wrong codes across all its codes, then
+lockouts that grow; see :class:`grouplink.domain.signin.GuessRules`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from grouplink.domain import ids
-from grouplink.domain.signin import CodeExpired, CodeState, check_code, hash_code, new_code
+from grouplink.domain.signin import (
+    CodeExpired,
+    CodeState,
+    CodeWrong,
+    GuessRules,
+    NumberLocked,
+    check_code,
+    hash_code,
+    new_code,
+)
 from grouplink.services.code_senders import CodeSender
 from grouplink.services.core import Core
 from grouplink.services.sessions import NewSession, start_in
+from grouplink.store import guesses
 from grouplink.store.tables import signin_codes
 
 ATTEMPT_ID_LENGTH = 24
@@ -42,6 +54,7 @@ class SignInRules:
     code_seconds: int = 300
     max_attempts: int = 5
     session_seconds: int = 30 * 24 * 3600
+    guesses: GuessRules = field(default_factory=GuessRules)
 
 
 def _secret(core: Core) -> bytes:
@@ -51,11 +64,15 @@ def _secret(core: Core) -> bytes:
 async def request_code(
     core: Core, sender: CodeSender, wa_id: str, rules: SignInRules
 ) -> IssuedCode:
-    """A new code for ``wa_id``; earlier codes of the number stop working."""
+    """A new code for ``wa_id``; earlier codes of the number stop working. None is made
+    while the number is locked out (:class:`NumberLocked`)."""
     now = core.clock()
     attempt_id, code = ids.base62(ATTEMPT_ID_LENGTH), new_code()
     expires_at = now + rules.code_seconds * 1000
     async with core.db.write() as conn:
+        number = await guesses.read(conn, wa_id, now)
+        if number.locked(now):
+            raise NumberLocked(number.locked_until)
         await conn.execute(
             sa.delete(signin_codes).where(
                 signin_codes.c.wa_id == wa_id,
@@ -91,18 +108,34 @@ async def verify_code(core: Core, attempt_id: str, typed: str, rules: SignInRule
         if row is None:
             raise CodeExpired("This code has expired or was already used")
         state = CodeState(row.code_hash, row.attempts, row.expires_at, row.used_at)
-        refusal = check_code(state, _secret(core), attempt_id, typed, now, rules.max_attempts)
+        number = await guesses.hold(conn, row.wa_id, now)
+        refusal = check_code(
+            state,
+            _secret(core),
+            attempt_id,
+            typed,
+            now,
+            rules.max_attempts,
+            number=number,
+            rules=rules.guesses,
+        )
         if refusal is None:
             await conn.execute(
                 sa.update(signin_codes).where(signin_codes.c.pk == row.pk).values(used_at=now)
             )
+            await guesses.forget(conn, row.wa_id)  # the number proved itself
             session = await start_in(conn, now, rules.session_seconds, wa_id=row.wa_id)
             return SignedIn(row.wa_id, session)
-        if row.used_at is None and row.expires_at > now and row.attempts < rules.max_attempts:
-            # A wrong try counts, and must be committed before the refusal is raised.
+        if isinstance(refusal, CodeWrong):
+            # A wrong try counts, for the code and the number, and must be committed
+            # before the refusal is raised.
             await conn.execute(
                 sa.update(signin_codes)
                 .where(signin_codes.c.pk == row.pk)
                 .values(attempts=signin_codes.c.attempts + 1)
             )
+            number = number.after_wrong(now, rules.guesses)
+            await guesses.save(conn, row.wa_id, number)
+            if number.locked(now):
+                refusal = NumberLocked(number.locked_until)
     raise refusal

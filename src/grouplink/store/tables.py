@@ -306,6 +306,30 @@ signin_codes = sa.Table(
     sa.Index("ix_signin_codes_number", "wa_id", "created_at"),
 )
 
+# A number's wrong sign-in codes, across all its codes, and its lockout (migration 0008).
+signin_guesses = sa.Table(
+    "signin_guesses",
+    metadata,
+    sa.Column("wa_id", sa.String(16), primary_key=True),
+    sa.Column("wrong", sa.Integer, nullable=False),  # since the row was made
+    sa.Column("locked_until", Time, nullable=False),  # 0: not locked
+    sa.Column("forget_at", Time, nullable=False),  # the row is deleted after this
+    sa.Index("ix_signin_guesses_forget_at", "forget_at"),
+)
+
+# Rate limits shared by every worker: each counted key's hits in its current window,
+# which its first hit opened (0008).
+rate_counters = sa.Table(
+    "rate_counters",
+    metadata,
+    sa.Column("counter", sa.String(64), primary_key=True),  # scope and rule: "page/120/60s"
+    sa.Column("key_hash", sa.String(32), primary_key=True),  # keyed hash of address or number
+    sa.Column("window_start", Time, nullable=False),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Column("expires_at", Time, nullable=False),  # the window's end
+    sa.Index("ix_rate_counters_expires_at", "expires_at"),
+)
+
 web_sessions = sa.Table(
     "web_sessions",
     metadata,

@@ -8,17 +8,18 @@ from typing import Annotated, Any
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 
+from grouplink.domain.signin import GuessRules
 from grouplink.services import sessions
 from grouplink.services.code_senders import CodeSender, load_sender
 from grouplink.services.core import Core
 from grouplink.services.opens import OpenCounter
 from grouplink.services.signin import SignInRules
+from grouplink.services.throttle import Throttle
 from grouplink.settings import Settings
 from grouplink.web import csrf
 from grouplink.web.errors import FormRefused
 from grouplink.web.format import display_phone
 from grouplink.web.navigation import see_other
-from grouplink.web.throttle import Throttle, storage_for
 
 SESSION_COOKIE = "gl_session"
 FormField = Annotated[str, Form()]  # a text field of a posted form; "" when missing
@@ -38,12 +39,17 @@ class Web:
         return cls(
             core=core,
             settings=settings,
-            throttle=Throttle(storage_for(settings.redis_url)),
+            throttle=Throttle(core, settings.redis_url),
             sender=load_sender(settings.code_sender),
             rules=SignInRules(
                 code_seconds=settings.signin_code_seconds,
                 max_attempts=settings.signin_max_attempts,
                 session_seconds=settings.session_seconds,
+                guesses=GuessRules(
+                    budget=settings.signin_wrong_codes,
+                    lockout_ms=settings.signin_lockout_seconds * 1000,
+                    max_lockout_ms=settings.signin_lockout_max_seconds * 1000,
+                ),
             ),
             opens=OpenCounter(core),
         )
@@ -116,6 +122,9 @@ WebDep = Annotated[Web, Depends(get_web)]
 
 
 def client_address(request: Request) -> str:
+    """The address every per-address limit counts: the connection's peer, or the client
+    that a proxy of ``GROUPLINK_TRUSTED_PROXIES`` names in X-Forwarded-For (the app's
+    ProxyHeadersMiddleware puts it in the request's ``client``; see ``app.py``)."""
     return request.client.host if request.client else "unknown"
 
 

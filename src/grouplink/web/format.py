@@ -52,6 +52,19 @@ def moment(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%-d %b %Y, %H:%M UTC")
 
 
+def waiting_time(ms: int) -> str:
+    """``900000`` -> ``15 minutes``, ``5400000`` -> ``1 hour 30 minutes``: rounded up to
+    whole minutes."""
+    minutes = max(1, -(-ms // 60_000))
+    hours, minutes = divmod(minutes, 60)
+    said = [
+        f"{n} {unit}{'s' if n != 1 else ''}"
+        for n, unit in ((hours, "hour"), (minutes, "minute"))
+        if n
+    ]
+    return " ".join(said)
+
+
 def datetime_field(ms: int | None) -> str:
     """The value of a ``datetime-local`` field for ``ms``, in UTC to the minute; "" for none."""
     if ms is None:

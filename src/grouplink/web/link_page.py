@@ -26,6 +26,7 @@ from grouplink.domain.opens import is_unfurler, visitor_of
 from grouplink.paths import LINK_PAGE
 from grouplink.services import joins, link_preview
 from grouplink.services.link_preview import LinkPreview, LinkStatus, Standing
+from grouplink.services.throttle import Hit
 from grouplink.web import format
 from grouplink.web.context import Visitor, VisitorDep, Web, WebDep, check_form, chrome
 from grouplink.web.navigation import link_path, see_other
@@ -40,7 +41,7 @@ DONE = frozenset({"joined", "withdrawn", "full"})
 async def link_page(
     request: Request, code: str, web: WebDep, visitor: VisitorDep, done: str | None = None
 ) -> Response:
-    await web.throttle.check(web.settings.rate_link_page, "page", visitor.address)
+    await web.throttle.check_view(Hit(web.settings.rate_link_page, "page", visitor.address))
     preview = await link_preview.preview(web.core, code, visitor.wa_id)
     if preview.group is None:
         return visitor.keep_cookies(_dead(preview.status))
@@ -80,8 +81,10 @@ async def link_action(
     if visitor.wa_id is None:
         return see_other(f"/signin?next={link_path(code)}")
     check_form(visitor, csrf)
-    await web.throttle.check(web.settings.rate_join, "join-address", visitor.address)
-    await web.throttle.check(web.settings.rate_join, "join-person", visitor.wa_id)
+    rate = web.settings.rate_join
+    await web.throttle.check(
+        Hit(rate, "join-address", visitor.address), Hit(rate, "join-person", visitor.wa_id)
+    )
     if action == "withdraw":
         return see_other(link_path(code, await _withdraw(web, code, visitor.wa_id)))
     answers = [answer_1, answer_2, answer_3]

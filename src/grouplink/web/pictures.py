@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from grouplink.services import link_preview
+from grouplink.services.throttle import Hit
 from grouplink.web.context import WebDep, client_address
 from grouplink.web.default_picture import default_picture
 from grouplink.web.errors import error_page
@@ -23,7 +24,9 @@ CACHE = "public, max-age=300"
 
 @router.api_route("/pictures/{code}", methods=["GET", "HEAD"])
 async def group_picture(code: str, request: Request, web: WebDep) -> Response:
-    await web.throttle.check(web.settings.rate_link_page, "picture", client_address(request))
+    await web.throttle.check_view(
+        Hit(web.settings.rate_link_page, "picture", client_address(request))
+    )
     found = await link_preview.picture(web.core, code)
     if found is None:
         return error_page(404)

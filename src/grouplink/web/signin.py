@@ -14,8 +14,15 @@ from fastapi.responses import Response
 
 from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.people import normalize_wa_id
-from grouplink.domain.signin import CODE_DIGITS, CodeLocked, CodeWrong, SignInRefused
+from grouplink.domain.signin import (
+    CODE_DIGITS,
+    CodeLocked,
+    CodeWrong,
+    NumberLocked,
+    SignInRefused,
+)
 from grouplink.services import sessions, signin
+from grouplink.services.throttle import Hit
 from grouplink.web.context import (
     FormField,
     Visitor,
@@ -26,7 +33,7 @@ from grouplink.web.context import (
     chrome,
     hand_over,
 )
-from grouplink.web.format import display_phone
+from grouplink.web.format import display_phone, moment, waiting_time
 from grouplink.web.navigation import safe_next, see_other
 from grouplink.web.templating import render
 
@@ -63,13 +70,19 @@ async def send_code(
         wa_id = normalize_wa_id(phone)
     except InvalidParameter:
         return _phone_page(visitor, target, phone=phone, error=BAD_NUMBER, status=400)
-    throttle, settings = web.throttle, web.settings
-    if not (
-        await throttle.allow(settings.rate_signin_address, "signin-address", visitor.address)
-        and await throttle.allow(settings.rate_signin_number, "signin-number", wa_id)
+    settings = web.settings
+    if not await web.throttle.allow(
+        Hit(settings.rate_signin_address, "signin-address", visitor.address),
+        Hit(settings.rate_signin_number, "signin-number", wa_id),
     ):
         return _phone_page(visitor, target, phone=phone, error=TOO_MANY_CODES, status=429)
-    issued = await signin.request_code(web.core, web.sender, wa_id, web.rules)
+    try:
+        issued = await signin.request_code(web.core, web.sender, wa_id, web.rules)
+    except NumberLocked as locked:
+        page = _phone_page(
+            visitor, target, phone=phone, error=_locked_message(web, locked), status=429
+        )
+        return _retry_after(web, page, locked)
     return _code_page(
         web,
         visitor,
@@ -93,10 +106,15 @@ async def check_code(
     check_form(visitor, csrf)
     target = safe_next(next)
     wa_id = phone if phone.isdigit() and len(phone) <= 15 else ""
-    if not await web.throttle.allow(web.settings.rate_code_check, "code-address", visitor.address):
+    checks = Hit(web.settings.rate_code_check, "code-address", visitor.address)
+    if not await web.throttle.allow(checks):
         return _code_page(web, visitor, target, wa_id, attempt, error=TOO_MANY_TRIES, status=429)
     try:
         signed_in = await signin.verify_code(web.core, attempt, code, web.rules)
+    except NumberLocked as locked:
+        said = _locked_message(web, locked)
+        page = _code_page(web, visitor, target, wa_id, "", error=said, status=429, locked=True)
+        return _retry_after(web, page, locked)
     except SignInRefused as refused:
         error, can_retry = _refusal_message(refused)
         return _code_page(
@@ -126,6 +144,19 @@ def _refusal_message(refused: SignInRefused) -> tuple[str, bool]:
     return "This code has expired or was already used. Ask for a new code.", False
 
 
+def _locked_message(web: Web, locked: NumberLocked) -> str:
+    wait = waiting_time(locked.until_ms - web.core.clock())
+    return (
+        "Too many wrong codes for this number. You can try again "
+        f"in {wait} ({moment(locked.until_ms)})."
+    )
+
+
+def _retry_after(web: Web, page: Response, locked: NumberLocked) -> Response:
+    page.headers["Retry-After"] = str(max(1, -(-(locked.until_ms - web.core.clock()) // 1000)))
+    return page
+
+
 def _phone_page(
     visitor: Visitor, target: str, *, phone: str = "", error: str = "", status: int = 200
 ) -> Response:
@@ -149,6 +180,7 @@ def _code_page(
     sandbox_code: str | None = None,
     error: str = "",
     status: int = 200,
+    locked: bool = False,
 ) -> Response:
     context: dict[str, Any] = {
         **chrome(visitor, "/signin"),
@@ -160,5 +192,6 @@ def _code_page(
         "digits": CODE_DIGITS,
         "sandbox_code": sandbox_code,
         "error": error,
+        "locked": locked,  # no new code either: the page says until when
     }
     return render("signin_code.html", status, **context)

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from grouplink.domain.errors import BadToken
 from grouplink.services import businesses, sessions
+from grouplink.services.throttle import Hit
 from grouplink.web.console.common import HOME, ShowPage, SignInNeeded
 from grouplink.web.context import (
     FormField,
@@ -62,7 +63,7 @@ async def token_signin(
 ) -> Response:
     check_form(visitor, csrf)
     target = _console_next(next)
-    if not await web.throttle.allow(web.settings.rate_token_check, "token", visitor.address):
+    if not await web.throttle.allow(Hit(web.settings.rate_token_check, "token", visitor.address)):
         return _page(visitor, target, error=TOO_MANY_TRIES, status=429)
     try:
         owner = await businesses.token_owner(web.core, token.strip())
