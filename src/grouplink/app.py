@@ -23,10 +23,12 @@ from grouplink.graph import (
     sandbox,
     subscriptions,
 )
+from grouplink.graph.idempotency import IdempotentWrites
 from grouplink.graph.openapi import install_openapi
 from grouplink.http import RequestContext, install_error_handlers
 from grouplink.logs import configure_logging
 from grouplink.services.core import build_core
+from grouplink.services.idempotency import Sweeper
 from grouplink.services.rotation import Rotator
 from grouplink.settings import Settings
 from grouplink.store.migrate import migrate
@@ -51,8 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await migrate(core.db)
         await core.load_secret()
-        rotator, opens = Rotator(core), app.state.web.opens
+        rotator, opens, sweeper = Rotator(core), app.state.web.opens, Sweeper(core)
         background = [asyncio.create_task(rotator.run()), asyncio.create_task(opens.run())]
+        background.append(asyncio.create_task(sweeper.run()))  # expired Idempotency-Keys
         dispatcher = None
         if settings.dispatcher == "inline":
             dispatcher = Dispatcher(core, settings.dispatch_settings())
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await running
         rotator.stop()
         opens.stop()
+        sweeper.stop()
         await asyncio.gather(*background)
         await opens.flush()  # what this process saw last
         await core.db.dispose()
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.throttle = app.state.web.throttle  # one limiter for every door
     install_error_handlers(app)
     install_openapi(app)
+    app.add_middleware(IdempotentWrites, core=core)  # inside RequestContext: its limits apply
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
 
     @app.get("/healthz", tags=["Operations"], include_in_schema=True)
