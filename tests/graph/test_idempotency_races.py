@@ -81,7 +81,9 @@ def test_a_second_request_while_the_first_runs_never_writes_twice(
         wait_until(lambda: gated.seen() == 1)
         second = pool.submit(_subscribe, biz, gated, key)
         if server.backend == "postgresql":
-            assert_envelope(second.result(timeout=30), 409, 100)
+            refused = second.result(timeout=30)
+            assert_envelope(refused, 409, 100)
+            assert refused.headers["retry-after"] == "1"
             assert gated.seen() == 1  # refused before it ran
             assert kept_keys(server.database_url, biz.business_id) == []
         else:

@@ -35,7 +35,8 @@ class KeyReused(InvalidParameter):
 class KeyInFlight(InvalidParameter):
     """The first request with this key is still running."""
 
-    status = 409
+    status, title = 409, "Request in progress"
+    retry_after_s = 1  # a hint: most writes answer well within it
 
     def __init__(self) -> None:
         super().__init__(

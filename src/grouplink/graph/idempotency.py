@@ -20,6 +20,7 @@ from grouplink.domain.idempotency import (
     MAX_KEY_LENGTH,
     REPLAYED_HEADER,
     Answer,
+    KeyInFlight,
     clean_key,
     fingerprint,
 )
@@ -126,7 +127,10 @@ async def _run(app: ASGIApp, scope: Scope, receive: Receive) -> Answer:
 
 def _error_answer(error: DomainError) -> Answer:
     response = error_response(error)
-    return Answer(response.status_code, list(response.raw_headers), bytes(response.body))
+    headers = list(response.raw_headers)
+    if isinstance(error, KeyInFlight):
+        headers.append((b"retry-after", str(error.retry_after_s).encode()))
+    return Answer(response.status_code, headers, bytes(response.body))
 
 
 async def _send(send: Send, answer: Answer) -> None:
