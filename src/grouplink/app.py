@@ -24,10 +24,12 @@ from grouplink.graph import (
     sandbox,
     subscriptions,
 )
+from grouplink.graph.idempotency import IdempotentWrites
 from grouplink.graph.openapi import install_openapi
 from grouplink.http import RequestContext, install_error_handlers
 from grouplink.logs import configure_logging
 from grouplink.services.core import build_core
+from grouplink.services.idempotency import Sweeper
 from grouplink.services.rotation import Rotator
 from grouplink.settings import Settings
 from grouplink.store.migrate import migrate
@@ -53,7 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await migrate(core.db)
         await core.load_secret()
         rotator, opens, throttle = Rotator(core), app.state.web.opens, app.state.web.throttle
-        background = [asyncio.create_task(task.run()) for task in (rotator, opens, throttle)]
+        sweeper = Sweeper(core)  # expired Idempotency-Keys
+        tasks = (rotator, opens, throttle, sweeper)
+        background = [asyncio.create_task(task.run()) for task in tasks]
         listener = core.db.change_listener()  # PostgreSQL: other machines' changes
         if listener is not None:
             background.append(asyncio.create_task(listener.run()))
@@ -74,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rotator.stop()
         opens.stop()
         throttle.stop()
+        sweeper.stop()
         if listener is not None:
             listener.stop()
         await asyncio.gather(*background)
@@ -96,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.throttle = app.state.web.throttle  # one limiter for every door
     install_error_handlers(app)
     install_openapi(app)
+    app.add_middleware(IdempotentWrites, core=core)  # inside RequestContext: its limits apply
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     if settings.trusted_proxy_list:
         # Outermost, so that every part of the app sees the client the proxy names. From

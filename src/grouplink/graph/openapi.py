@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from grouplink.graph import idempotency
+
 _GRAPH_ERROR = {
     "type": "object",
     "required": ["error"],
@@ -73,6 +75,7 @@ def install_openapi(app: FastAPI) -> None:
                 responses["default"] = _ERROR_RESPONSE
                 if path not in _PUBLIC:
                     operation["security"] = [{"bearerAuth": []}]
+        idempotency.document(schema)
         app.openapi_schema = schema
         return schema
 

@@ -36,9 +36,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from grouplink.store import changes, notifications
+from grouplink.store import changes, notifications, shared_write
 from grouplink.store.changes import Changes, Noted
 from grouplink.store.listener import ChangeListener
+from grouplink.store.shared_write import OnOpen, SharedWrite
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -66,6 +67,10 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """For statements that only read; never write in here (see the module's doc)."""
+        shared = shared_write.joined(self)
+        if shared is not None and shared.conn is not None:
+            yield shared.conn  # what this block wrote so far, on its one connection
+            return
         async with self._reads.connect() as conn, conn.begin():
             yield conn
 
@@ -73,7 +78,15 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A transaction that may write; what it notes as changed
         (:func:`grouplink.store.changes.note_change`) is recorded once it has ended,
-        and on PostgreSQL announced to every process (delivered only on commit)."""
+        and on PostgreSQL announced to every process (delivered only on commit).
+
+        Inside :meth:`shared_write`, a SAVEPOINT in the block's transaction instead."""
+        shared = shared_write.joined(self)
+        if shared is not None:
+            conn = await shared.open()
+            async with conn.begin_nested():
+                yield conn
+            return
         noted = Noted()
         try:
             async with self._transaction() as conn:
@@ -87,6 +100,19 @@ class Database:
         finally:
             if noted.slots:  # also after a failed COMMIT, which may still have committed
                 self.changes.record(noted.slots)
+
+    @asynccontextmanager
+    async def shared_write(self, on_open: OnOpen) -> AsyncIterator[SharedWrite]:
+        """Every write of this task, until the block ends, in one transaction that the
+        block commits (:mod:`grouplink.store.shared_write`); not committed: rolled back."""
+        announce = None if self.is_sqlite else notifications.announce
+        shared = SharedWrite(self, self._transaction, self.changes, on_open, announce)
+        token = shared_write.current.set(shared)
+        try:
+            yield shared
+        finally:
+            shared_write.current.reset(token)
+            await shared.rollback()  # a no-op once committed
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:

@@ -346,3 +346,19 @@ web_sessions = sa.Table(
     sa.Column("ended_at", Time),
     sa.Index("ix_web_sessions_person", "wa_id", "expires_at"),
 )
+
+# Idempotency-Key: the first answer to a business's Graph write sent with a key, kept
+# 24 hours for its retries (migration 0009; graph/idempotency.py).
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # the request it is bound to
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("headers", sa.Text, nullable=False),  # JSON [[name, value], ...]
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", Time, nullable=False, index=True),
+    sa.UniqueConstraint("business_id", "key"),
+)
