@@ -725,7 +725,15 @@ async def race_a_change(
             await asyncio.wait_for(someone_in.wait(), 20)
             change: httpx.Response | None = None
             if kind == "expiry":
-                change_sent = took_effect = float(link["expire_time"])
+                # Its expiry is set now that joins flow (set at creation, a busy machine
+                # could pass it before the first join): two seconds ahead, then waited out.
+                # It takes effect at that second, or when the update answers if that is
+                # later: until it commits, the link has no expiry to keep.
+                expire_at = int(time.time()) + 2
+                body = {**WHATSAPP, "expire_time": expire_at}
+                change_sent = time.time()
+                change = await client.post(f"/v23.0/{group_id}/invite_links/{link_id}", json=body)
+                took_effect = max(float(expire_at), time.time())
                 await asyncio.sleep(max(0.0, took_effect - time.time()))
             else:
                 await asyncio.sleep(0.01)  # let joins pile up behind each other
@@ -769,9 +777,7 @@ def test_joins_racing_a_revoke_a_pause_an_expiry_or_a_reset_never_get_in_after_i
         setups = []
         for kind in CHANGES:
             group = create_group(api, biz, subject=f"Link race: {kind}")
-            # Expiry: a few seconds ahead, so that joins come before and after it.
-            fields = {"expire_time": int(time.time()) + 3} if kind == "expiry" else {}
-            setups.append((kind, group, new_link(api, group["id"], name=kind, **fields)))
+            setups.append((kind, group, new_link(api, group["id"], name=kind)))
         people = (f"1555{n:07d}" for n in itertools.count())
 
         async def fire() -> list[LinkRace]:
@@ -805,7 +811,7 @@ def test_joins_racing_a_revoke_a_pause_an_expiry_or_a_reset_never_get_in_after_i
             let_in_late = [describe(j.answer) for j in late if j.answer.status_code == 200]
             assert let_in_late == [], f"joined after the {race.kind} took effect"
             # The race was real: joins were in flight while the change was made, and
-            # (but for the expiry, which no request makes) the link both let people in
+            # (but for the expiry, which the clock makes) the link both let people in
             # and turned away some sent before the change answered.
             assert any(
                 j.sent < race.took_effect and j.answered > race.change_sent for j in race.joins
@@ -819,9 +825,7 @@ def test_joins_racing_a_revoke_a_pause_an_expiry_or_a_reset_never_get_in_after_i
             assert {via for _at, via in stored.values()} == {link["id"]}, race.kind
             if race.kind == "expiry":
                 # Nobody was admitted at or after the second the link expired.
-                late_in = [
-                    p for p, (at, _via) in stored.items() if at >= link["expire_time"] * 1000
-                ]
+                late_in = [p for p, (at, _via) in stored.items() if at >= race.took_effect * 1000]
                 assert late_in == [], "admitted after the link expired"
             # Everyone it let in was already in when the change answered: nobody got in
             # by committing after it. (An expiry has no commit: the clock decides.)
