@@ -19,6 +19,7 @@ from tests.conftest import IN_CI, Server, own_server
 from tests.forwarder import Forwarder, forwarding
 from tests.graph.helpers import WHATSAPP, assert_envelope
 from tests.support import Business, make_business
+from tests.web.pages import Page, Person
 
 BUSY_TIMEOUT_S = "0.5"
 
@@ -79,6 +80,9 @@ def test_a_write_held_up_past_the_busy_timeout_by_another_programs_lock_answers_
     writers queue for each other and never meet the busy timeout."""
     database = srv.database_url.removeprefix("sqlite:///")
     api = httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30)
+    admin = Person(srv.base_url)
+    signin = admin.get("/console/signin")
+    assert admin.post(signin.form("/console/signin"), token=biz.token).status_code == 303
     other = sqlite3.connect(database, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
@@ -87,12 +91,17 @@ def test_a_write_held_up_past_the_busy_timeout_by_another_programs_lock_answers_
         assert held.headers["retry-after"] == "5" and error["is_transient"] is True
         assert api.get(f"/{biz.phone_number_id}/groups").status_code == 200  # reads go on
         assert httpx.get(f"{srv.base_url}/readyz").status_code == 200  # it does answer
+        form = admin.get("/console/new").form("/console/new")
+        page = Page(admin.post(form, subject="Held too"))
+        assert page.status == 503 and page.headings == ["We'll be right back"], page.text
     finally:
         other.execute("ROLLBACK")
         other.close()
     again = api.post(f"/{biz.phone_number_id}/groups", json={**WHATSAPP, "subject": "Later"})
     assert again.status_code == 200, again.text
+    assert admin.submit(form, subject="Made later").status == 200
     api.close()
+    admin.close()
 
 
 def _hang_up_halfway(srv: Server, head: str, body_start: str) -> None:
