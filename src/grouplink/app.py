@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             listener.stop()
         await asyncio.gather(*background)
         await opens.last_flush()  # what this process saw last
-        await throttle.reconcile()
+        await throttle.last_reconcile()
         await app.state.readiness.close()
         await core.db.dispose()
 
