@@ -5,7 +5,8 @@ It listens on a free loopback port and forwards every connection to the target
 thread, so that tests making blocking HTTP calls can cut and restore it at will.
 :meth:`Forwarder.cut` resets every forwarded connection and closes the listening
 socket (new connections are refused, as by a server that is down);
-:meth:`Forwarder.restore` listens on the same port again.
+:meth:`Forwarder.restore` listens on the same port again. :meth:`Forwarder.freeze`
+is a cable cut instead: the connections open pass nothing more, and none ends.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Forwarder:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._open: set[asyncio.StreamWriter] = set()
+        self._frozen: set[asyncio.StreamWriter] = set()
         self.accepted = 0  # connections taken since the start
         self.upstream_reads = 0  # chunks the clients sent: about one per round trip
 
@@ -49,6 +51,11 @@ class Forwarder:
 
     def restore(self) -> None:
         self._run(self._listen())
+
+    def freeze(self) -> None:
+        """The connections open now pass nothing more, with no error and no end of
+        stream (a cable cut); new connections work."""
+        self._run(self._freeze())
 
     def close(self) -> None:
         self.cut()
@@ -72,6 +79,9 @@ class Forwarder:
                 self._forward, "127.0.0.1", self.port, reuse_address=True
             )
 
+    async def _freeze(self) -> None:
+        self._frozen |= self._open
+
     async def _cut(self) -> None:
         if self._server is not None:
             self._server.close()
@@ -79,6 +89,7 @@ class Forwarder:
         for writer in list(self._open):
             writer.transport.abort()  # a reset, as when a network path or a server dies
         self._open.clear()
+        self._frozen.clear()
 
     async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
@@ -102,10 +113,13 @@ class Forwarder:
     ) -> None:
         with contextlib.suppress(OSError):
             while data := await reader.read(65536):
+                if writer in self._frozen:
+                    continue  # dropped on the floor: the peer hears nothing, nor an end
                 self.upstream_reads += upstream
                 writer.write(data)
                 await writer.drain()
-        writer.transport.abort()
+        if writer not in self._frozen:
+            writer.transport.abort()
 
 
 @contextmanager
