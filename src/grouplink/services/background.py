@@ -3,7 +3,8 @@ an outage: they never stop, and they say so in the log without filling it.
 
 A fault is logged with its traceback, every time. An outage (:class:`Unavailable`)
 is one line when it begins and one when the loop works again; meanwhile the
-loop waits longer between rounds, doubling up to ``MAX_WAIT_S``, so that a
+loop waits longer between rounds, doubling up to ``MAX_WAIT_S`` (or its own period
+when that is longer), so that a
 database that is down is not asked several times a second by every process.
 """
 
@@ -32,7 +33,8 @@ class Rounds:
         """How long to wait before the next round."""
         if not self._failed:
             return self.every_s
-        return min(MAX_WAIT_S, max(self.every_s, 0.5) * 2.0 ** min(self._failed, 16))
+        longest = max(MAX_WAIT_S, self.every_s)  # a loop that runs seldom runs no more often
+        return min(longest, max(self.every_s, 0.5) * 2.0 ** min(self._failed, 16))
 
     def worked(self) -> None:
         if self._failed:
