@@ -57,6 +57,7 @@ class Server:
     base_url: str  # http://127.0.0.1:PORT
     database_url: str
     env: dict[str, str]
+    log_path: Path | None = None  # what the server wrote to stdout and stderr
 
     @property
     def graph(self) -> str:
@@ -76,6 +77,24 @@ def start_server(
 
     Stop it with ``stop_server``, which ends the whole group: uvicorn's worker
     processes as well as its main process."""
+    proc, srv = launch_server(database_url, data_dir, workers, environ=environ, **settings)
+    try:
+        wait_until_healthy(proc, srv.base_url, srv.log_path or data_dir, timeout=90)
+    except BaseException:
+        stop_server(proc)
+        raise
+    return proc, srv
+
+
+def launch_server(
+    database_url: str,
+    data_dir: Path,
+    workers: int = 2,
+    *,
+    environ: dict[str, str] | None = None,
+    **settings: str,
+) -> tuple[subprocess.Popen[bytes], Server]:
+    """Start ``grouplink serve`` as :func:`start_server` does, without waiting for it."""
     port = free_port()
     env = {
         **os.environ,
@@ -95,14 +114,8 @@ def start_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(proc, base, log_path, timeout=90)
-    except BaseException:
-        stop_server(proc)
-        raise
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    return proc, Server(backend, base, database_url, env)
+    return proc, Server(backend, f"http://127.0.0.1:{port}", database_url, env, log_path)
 
 
 def wait_until_healthy(

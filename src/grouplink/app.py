@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from grouplink import __version__
+from grouplink import __version__, health
 from grouplink.graph import (
     audit_log,
     groups,
@@ -30,6 +30,7 @@ from grouplink.http import RequestContext, install_error_handlers
 from grouplink.logs import configure_logging
 from grouplink.services.core import build_core
 from grouplink.services.idempotency import Sweeper
+from grouplink.services.readiness import Readiness
 from grouplink.services.rotation import Rotator
 from grouplink.settings import Settings
 from grouplink.store.migrate import migrate
@@ -82,8 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if listener is not None:
             listener.stop()
         await asyncio.gather(*background)
-        await opens.flush()  # what this process saw last
-        await throttle.reconcile()
+        await opens.last_flush()  # what this process saw last
+        await throttle.last_reconcile()
+        await app.state.readiness.close()
         await core.db.dispose()
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN; these serve them.
@@ -109,9 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # would otherwise be a new address to every per-address limit.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
 
-    @app.get("/healthz", tags=["Operations"], include_in_schema=True)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.state.readiness = Readiness(core.db, settings.redis_url)
+    app.include_router(health.router)
 
     # Most used first: FastAPI tries the routes in order. The Graph's first segment
     # ({version:graph_version}) and the link page's (link_segment) never match a web

@@ -13,23 +13,45 @@ import click
 from pydantic import ValidationError
 
 from grouplink import cli_moves
-from grouplink.domain.errors import DomainError
+from grouplink.domain.errors import DomainError, Unavailable
 from grouplink.settings import Settings
 
 T = TypeVar("T")
 
 
-def _with_core(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run one piece of work against a migrated database, then close it."""
+def _with_core(settings: Settings, work: Callable[[Any], Awaitable[T]], *, wait: bool = False) -> T:
+    """Run one piece of work against a migrated database, then close it.
+
+    ``wait``: give the database GROUPLINK_START_WAIT_SECONDS to answer first."""
     from grouplink.services.core import build_core
+    from grouplink.startup import DatabaseRefused, wait_for_database
     from grouplink.store.migrate import migrate
+
+    def say(line: str) -> None:
+        click.echo(line, err=True)
 
     async def run() -> T:
         core = build_core(settings)
         try:
+            if wait:
+                await wait_for_database(core.db, settings.start_wait_seconds, say)
             await migrate(core.db)
             await core.load_secret()
             return await work(core)
+        except Unavailable as error:
+            waited = (
+                f" within {settings.start_wait_seconds:g} s"
+                if wait and not core.db.is_sqlite
+                else ""
+            )
+            where = core.db.where
+            raise click.ClickException(
+                f"the database at {where} did not answer{waited} ({error.cause})"
+            ) from None
+        except DatabaseRefused as error:
+            raise click.ClickException(
+                f"the database at {core.db.where} refused: {error}"
+            ) from None
         finally:
             await core.db.dispose()
 
@@ -71,7 +93,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     # Workers are separate processes that read settings from the environment.
     for key, value in overrides.items():
         os.environ[f"GROUPLINK_{key.upper()}"] = str(value)
-    _with_core(settings, _noop)
+    _with_core(settings, _noop, wait=True)
     if settings.binds_everywhere and not settings.public_url:
         click.echo(
             "warning: GROUPLINK_PUBLIC_URL is not set; invite links will say "
@@ -106,7 +128,7 @@ async def _noop(_core: Any) -> None:
 def migrate() -> None:
     """Create or upgrade the database schema."""
     settings = load_settings()
-    _with_core(settings, _noop)
+    _with_core(settings, _noop, wait=True)
     click.echo("database is up to date", err=True)
 
 
@@ -194,7 +216,7 @@ def worker(name: str | None) -> None:
         await dispatcher.run()
         click.echo(f"worker {dispatcher.name} stopped", err=True)
 
-    _with_core(settings, run)
+    _with_core(settings, run, wait=True)
 
 
 @main.group()

@@ -14,8 +14,9 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,11 +29,15 @@ from grouplink.domain.errors import (
     PayloadTooLarge,
     UnknownError,
 )
-from grouplink.graph.envelope import error_body, error_response, trace_id
+from grouplink.graph.envelope import error_response, trace_id
 from grouplink.paths import is_page_path
 from grouplink.web.errors import page_for
 
 log = structlog.get_logger("grouplink.http")
+
+# nginx's status for a request whose client closed the connection before the answer:
+# the access log says so rather than blame the server (500) or the request (400).
+CLIENT_CLOSED_REQUEST = 499
 
 
 class RequestContext:
@@ -50,6 +55,7 @@ class RequestContext:
         started = time.perf_counter()
         status = 500
         started_response = False
+        gone = False  # the client went away before it had an answer
 
         async def send_with_status(message: Message) -> None:
             nonlocal status, started_response
@@ -57,22 +63,34 @@ class RequestContext:
                 status, started_response = message["status"], True
             await send(message)
 
+        async def watched_receive() -> Message:
+            nonlocal gone
+            message = await receive()
+            if message["type"] == "http.disconnect" and not started_response:
+                gone = True
+            return message
+
         try:
             declared = _content_length(scope)
             if declared is not None and declared > self.max_body_bytes:
                 await _send_error(send_with_status, scope, self._too_large())
                 return
-            await self.app(scope, self._limited(receive), send_with_status)
-        except Exception:
-            # A fault no handler took: log it with its trace id, answer for its door.
-            log.exception("unhandled", fbtrace_id=trace_id.get())
-            if not started_response:
-                await _send_error(
-                    send_with_status,
-                    scope,
-                    UnknownError("An unexpected error occurred; quote the fbtrace_id"),
-                )
+            await self.app(scope, self._limited(watched_receive), send_with_status)
+        except Exception as error:
+            if gone or isinstance(error, ClientDisconnect):
+                gone = True  # nobody to answer, and no fault of ours: logged below
+            elif not started_response:
+                # A fault no handler took: log it with its trace id, answer for its door.
+                if not isinstance(error, DomainError):
+                    log.exception("unhandled", fbtrace_id=trace_id.get())
+                    error = UnknownError("An unexpected error occurred; quote the fbtrace_id")
+                await _send_error(send_with_status, scope, error)
+            else:
+                log.exception("unhandled", fbtrace_id=trace_id.get())
         finally:
+            if gone:
+                status = CLIENT_CLOSED_REQUEST
+                log.info("client disconnected", path=scope["path"], fbtrace_id=trace_id.get())
             log.info(
                 "request",
                 method=scope["method"],
@@ -116,7 +134,7 @@ async def _send_error(send: Send, scope: Scope, error: DomainError) -> None:
     if is_page_path(scope["path"]):
         response = page_for(error, trace_id.get())
     else:
-        response = JSONResponse(error_body(error), status_code=error.status)
+        response = error_response(error)
     await send(
         {
             "type": "http.response.start",

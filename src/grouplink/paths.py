@@ -13,7 +13,7 @@ import re
 from starlette.convertors import Convertor, register_url_convertor
 
 PAGE_PREFIXES = ("/static/", "/signin", "/signout", "/pictures/", "/console")
-API_ROOTS = frozenset({"openapi.json", "docs", "redoc", "healthz", "metrics"})
+API_ROOTS = frozenset({"openapi.json", "docs", "redoc", "healthz", "readyz", "metrics"})
 
 
 def is_page_path(path: str) -> bool:

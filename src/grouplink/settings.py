@@ -53,6 +53,22 @@ class Settings(BaseSettings):
     max_groups_per_number: int = Field(default=10_000, ge=1)
     max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
+    start_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description=(
+            "How long `serve`, `worker` and `migrate` wait for PostgreSQL to answer at start, "
+            "then exit with a one-line error; 0: one try."
+        ),
+    )
+    sqlite_busy_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "How long a write waits for another program's lock on the SQLite file before "
+            "it answers 503 (code 2)."
+        ),
+    )
     cache_seconds: float = Field(
         default=5.0,
         ge=0,

@@ -27,7 +27,7 @@ from grouplink.store.database import Database
 from grouplink.store.listener import APPLICATION_NAME, ChangeListener
 from grouplink.store.read_cache import ReadCache
 from tests.conftest import IN_CI, free_port
-from tests.store.relay import Relay
+from tests.forwarder import Forwarder
 from tests.support import drop_postgres_database, postgres_test_url
 
 DEADLINE = 5.0  # seconds; a notification takes milliseconds
@@ -210,12 +210,12 @@ def test_a_listener_cut_off_turns_the_cache_off_until_it_listens_again(pg_url: s
 def test_a_connection_that_goes_silent_is_noticed_by_the_ping(pg_url: str) -> None:
     async def run() -> None:
         url = sa.engine.make_url(pg_url)
-        relay = Relay(url.host or "127.0.0.1", url.port or 5432)
-        through_relay = url.set(port=await relay.start()).render_as_string(hide_password=False)
+        forwarder = Forwarder(url.host or "127.0.0.1", url.port or 5432).start()
+        through_relay = url.set(port=forwarder.port).render_as_string(hide_password=False)
         try:
             timing = {"ping_seconds": 0.05, "ping_timeout": 0.3, "retry_seconds": 0.05}
             async with listening(through_relay, **timing) as (heard, listener):
-                relay.freeze()  # a network cut: no error, no end of stream
+                forwarder.freeze()  # a network cut: no error, no end of stream
                 await until(lambda: not heard.complete, "the silence noticed")
                 assert await listener.listening(seconds=DEADLINE)  # on a new connection
                 async with writer(pg_url) as (core, business, ids):
@@ -224,7 +224,7 @@ def test_a_connection_that_goes_silent_is_noticed_by_the_ping(pg_url: str) -> No
                     await lock(core, business, ids[0])
                     await until(lambda: heard.version(slot) > before, "a change heard again")
         finally:
-            await relay.close()
+            forwarder.close()
 
     asyncio.run(run())
 

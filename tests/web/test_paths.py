@@ -39,6 +39,7 @@ def test_pages(path: str) -> None:
         "/docs",
         "/docs/oauth2-redirect",
         "/healthz",
+        "/readyz",
         "/metrics",
     ],
 )
@@ -64,7 +65,7 @@ def test_graph_routes_tried_first_shadow_no_fixed_root(path: str, graph: bool) -
     assert bool(regex.match(path)) is graph
 
 
-@pytest.mark.parametrize("segment", ["signin", "signout", "console", "healthz", "docs"])
+@pytest.mark.parametrize("segment", ["signin", "signout", "console", "healthz", "readyz", "docs"])
 def test_the_link_page_tried_first_shadows_no_root(segment: str) -> None:
     regex, _, _ = compile_path(LINK_PAGE)
     assert regex.match("/AbCdEfGhIjKlMnOpQrStUv") and not regex.match(f"/{segment}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+RETRY_AFTER_SECONDS = 5  # what an Unavailable answer tells a client to wait
+
 
 class DomainError(Exception):
     code: ClassVar[int] = 1
@@ -25,6 +27,23 @@ class DomainError(Exception):
 
 class UnknownError(DomainError):
     pass
+
+
+class Unavailable(DomainError):
+    """The database (or Redis) cannot be reached just now: try again in ``retry_after``
+    seconds. Meta answers its own outages with code 2 and ``is_transient``.
+
+    ``cause`` says what failed, for the log and the command line, never for the client.
+    """
+
+    code, status, title = 2, 503, "Service temporarily unavailable"
+
+    def __init__(
+        self, cause: str = "", retry_after: int = RETRY_AFTER_SECONDS, details: str = ""
+    ) -> None:
+        super().__init__(details or f"Temporarily unavailable; retry in {retry_after} seconds")
+        self.cause = cause or self.title
+        self.retry_after = retry_after
 
 
 class InvalidParameter(DomainError):

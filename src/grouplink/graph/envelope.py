@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from grouplink.domain.errors import DomainError
+from grouplink.domain.errors import DomainError, Unavailable
 
 trace_id: ContextVar[str] = ContextVar("fbtrace_id", default="")
 
@@ -23,17 +23,26 @@ def error_object(error: DomainError) -> dict[str, Any]:
 
 
 def error_body(error: DomainError) -> dict[str, Any]:
-    return {
-        "error": {
-            "message": error.message,
-            "type": "OAuthException",
-            "code": error.code,
-            "error_data": {"messaging_product": "whatsapp", "details": error.details},
-            "fbtrace_id": trace_id.get(),
-        }
+    body: dict[str, Any] = {
+        "message": error.message,
+        "type": "OAuthException",
+        "code": error.code,
+        "error_data": {"messaging_product": "whatsapp", "details": error.details},
+        "fbtrace_id": trace_id.get(),
     }
+    if isinstance(error, Unavailable):
+        body["is_transient"] = True  # as Meta marks its own code 2: the same call may work later
+    return {"error": body}
+
+
+def error_headers(error: DomainError) -> dict[str, str]:
+    """What an error's answer says in its headers, on every door."""
+    if error.status == 401:
+        return {"WWW-Authenticate": 'Bearer realm="grouplink"'}
+    if isinstance(error, Unavailable):
+        return {"Retry-After": str(error.retry_after)}
+    return {}
 
 
 def error_response(error: DomainError) -> JSONResponse:
-    headers = {"WWW-Authenticate": 'Bearer realm="grouplink"'} if error.status == 401 else None
-    return JSONResponse(error_body(error), status_code=error.status, headers=headers)
+    return JSONResponse(error_body(error), status_code=error.status, headers=error_headers(error))

@@ -36,7 +36,7 @@ _ERROR_RESPONSE = {
     "description": "A Graph API error",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GraphError"}}},
 }
-_PUBLIC = {"/healthz"}
+_PUBLIC = {"/healthz", "/readyz"}
 # The order /docs shows them in (the routes' order is the order they are tried).
 _TAGS = [
     "Groups",

@@ -62,7 +62,11 @@ __all__ = ["Actor", "Core", "Limits", "build_core", "now_ms"]
 
 def build_core(settings: Settings) -> Core:
     """The engine as settings describe it (no web framework needed: the CLI uses it too)."""
-    db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    db = Database(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        busy_timeout_s=settings.sqlite_busy_timeout_seconds,
+    )
     limits = Limits(settings.max_participants, settings.max_groups_per_number)
     return Core(
         db=db,

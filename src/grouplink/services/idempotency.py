@@ -34,6 +34,7 @@ from grouplink.domain.idempotency import (
     expired_before,
     is_kept,
 )
+from grouplink.services.background import Rounds
 from grouplink.services.core import Core
 from grouplink.store import idempotency as stored
 from grouplink.store.shared_write import SharedWrite
@@ -141,6 +142,7 @@ class Sweeper:
     def __init__(self, core: Core, every_s: float = SWEEP_EVERY_S) -> None:
         self.core = core
         self.every_s = every_s
+        self.rounds = Rounds(log, "idempotency sweep", every_s)
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -150,7 +152,8 @@ class Sweeper:
         while not self._stopping.is_set():
             try:
                 await sweep(self.core)
-            except Exception:
-                log.exception("idempotency sweep failed")
+                self.rounds.worked()
+            except Exception as error:
+                self.rounds.failed(error)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.every_s)
+                await asyncio.wait_for(self._stopping.wait(), self.rounds.wait_s)

@@ -4,7 +4,9 @@ Opening a page adds nothing to the database on its way: a view only joins this
 process's list. A flush turns the list into the day's marks (``store/opens.py``),
 where the database's key makes each visitor count once per link and day across every
 process and machine, and grows each link's ``open_count`` by its new marks. A crash
-loses at most the views of the last few seconds of that process.
+loses at most the views of the last few seconds of that process. While the database
+is out of reach the views wait in memory (up to ``MAX_PENDING``) for the flush that
+works.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import contextlib
 import structlog
 
 from grouplink.domain.days import utc_day
+from grouplink.domain.errors import Unavailable
 from grouplink.domain.opens import visitor_mark
+from grouplink.services.background import Rounds
 from grouplink.services.core import Core
 from grouplink.store import opens
 
@@ -34,6 +38,12 @@ class OpenCounter:
         self._sent: set[tuple[int, int, int]] = set()
         self._keys: dict[int, bytes] = {}
         self._stopping = asyncio.Event()
+        self.rounds = Rounds(log, "counting opens", every_s)
+
+    @property
+    def pending(self) -> int:
+        """Views seen and not yet written."""
+        return len(self._pending)
 
     def seen(self, link_pk: int, visitor: str) -> None:
         """A visitor opened the page of a working (or paused) link."""
@@ -77,11 +87,21 @@ class OpenCounter:
         day = None
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.every_s)
+                await asyncio.wait_for(self._stopping.wait(), self.rounds.wait_s)
             try:
                 await self.flush()
                 if day != (today := utc_day(self.core.clock() - FORGET_AFTER_MS)):
                     await self.forget_old_days()
                     day = today
-            except Exception:
-                log.exception("counting opens failed")
+                self.rounds.worked()
+            except Exception as error:
+                self.rounds.failed(error)  # the views wait for the next flush
+
+    async def last_flush(self) -> None:
+        """At shutdown: write what is left, or say in one line what could not be."""
+        try:
+            await self.flush()
+        except Unavailable as error:
+            log.warning(
+                "opens not written: database unreachable", views=self.pending, cause=error.cause
+            )

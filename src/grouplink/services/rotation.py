@@ -14,6 +14,7 @@ import contextlib
 import structlog
 
 from grouplink.services import links
+from grouplink.services.background import Rounds
 from grouplink.services.core import Core
 from grouplink.store import links as stored_links
 from grouplink.store import queries
@@ -43,6 +44,7 @@ class Rotator:
     def __init__(self, core: Core, every_s: float = 1.0) -> None:
         self.core = core
         self.every_s = every_s
+        self.rounds = Rounds(log, "rotation", every_s)
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -53,7 +55,8 @@ class Rotator:
             try:
                 while await rotate_due(self.core) >= BATCH:
                     pass  # a backlog (the server was down): keep going
-            except Exception:
-                log.exception("rotation round failed")
+                self.rounds.worked()
+            except Exception as error:
+                self.rounds.failed(error)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.every_s)
+                await asyncio.wait_for(self._stopping.wait(), self.rounds.wait_s)

@@ -24,8 +24,10 @@ prepared-statement cache.)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
+import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,46 +35,67 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from grouplink.store import changes, notifications, shared_write
 from grouplink.store.changes import Changes, Noted
 from grouplink.store.listener import ChangeListener
+from grouplink.store.outage import unavailable
 from grouplink.store.shared_write import OnOpen, SharedWrite
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+log = structlog.get_logger("grouplink.store")
+
+SQLITE_BUSY_TIMEOUT_S = 30.0  # a writer outside grouplink holding the lock longer: 503
+CONNECT_TIMEOUT_S = 5.0  # asyncpg's own is 60 s: a request would wait that long for a 503
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S,
+    ) -> None:
         self.url = sa.engine.make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._process_lock = _ProcessLock.beside(self.url) if self.is_sqlite else None
         self.changes = Changes.of(self.url)
+        self._down_since: float | None = None  # when the last outage began (monotonic)
+        self.report_outages = True  # one log line when an outage begins, one when it ends
         if self.is_sqlite:
-            self.engine = _sqlite_engine(self.url, echo, pool_size)
+            self.engine = _sqlite_engine(self.url, echo, pool_size, busy_timeout_s)
             self._reads = self.engine
         else:
-            self.engine = create_async_engine(
-                self.url,
-                pool_size=pool_size,
-                max_overflow=0,
-                echo=echo,
-                pool_pre_ping=False,
-            )
+            self.engine = _postgres_engine(self.url, echo, pool_size)
             self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @property
+    def where(self) -> str:
+        """host:port of the server, or the SQLite file: for people, never with a password."""
+        if self.is_sqlite:
+            return self.url.database or ":memory:"
+        return f"{self.url.host or 'localhost'}:{self.url.port or 5432}"
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """For statements that only read; never write in here (see the module's doc)."""
         shared = shared_write.joined(self)
         if shared is not None and shared.conn is not None:
-            yield shared.conn  # what this block wrote so far, on its one connection
+            async with self._outages_named():
+                yield shared.conn  # what this block wrote so far, on its one connection
             return
-        async with self._reads.connect() as conn, conn.begin():
+        async with self._connected(self._reads) as conn, conn.begin():
             yield conn
+
+    async def ping(self) -> None:
+        """One round trip; raises :class:`Unavailable` when the database does not answer."""
+        async with self.read() as conn:
+            await conn.execute(sa.text("SELECT 1"))
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -84,7 +107,7 @@ class Database:
         shared = shared_write.joined(self)
         if shared is not None:
             conn = await shared.open()
-            async with conn.begin_nested():
+            async with self._outages_named(), conn.begin_nested():
                 yield conn
             return
         noted = Noted()
@@ -117,10 +140,14 @@ class Database:
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
         if self._write_lock is None:
-            async with self.engine.connect() as conn, conn.begin():
+            async with self._connected(self.engine) as conn, conn.begin():
                 yield conn
             return
-        async with self._write_lock, _holding(self._process_lock), self.engine.connect() as conn:
+        async with (
+            self._write_lock,
+            _holding(self._process_lock),
+            self._connected(self.engine) as conn,
+        ):
             await conn.execution_options(sqlite_immediate=True)
             async with conn.begin():
                 yield conn
@@ -129,6 +156,50 @@ class Database:
         """What records, in :attr:`changes`, the changes other machines commit (run it
         as a task): None on SQLite, which serves one machine."""
         return None if self.is_sqlite else ChangeListener(self.engine, self.changes)
+
+    @asynccontextmanager
+    async def _connected(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection; a failure that means the database is out of reach
+        leaves as :class:`Unavailable` (see :mod:`grouplink.store.outage`)."""
+        conn = engine.connect()
+        try:
+            await conn.start()
+        except Exception as error:
+            self._raise_if_outage(error, connecting=True)
+            raise
+        if self._down_since is not None:
+            self._back()
+        try:
+            yield conn
+        except Exception as error:
+            self._raise_if_outage(error, connecting=False)
+            raise
+        finally:
+            await conn.close()
+
+    @asynccontextmanager
+    async def _outages_named(self) -> AsyncIterator[None]:
+        """For a connection :meth:`_connected` handed out earlier (a shared write's)."""
+        try:
+            yield
+        except Exception as error:
+            self._raise_if_outage(error, connecting=False)
+            raise
+
+    def _raise_if_outage(self, error: Exception, *, connecting: bool) -> None:
+        """Raise ``error`` as Unavailable if it is an outage (logged once per outage)."""
+        outage = unavailable(error, connecting=connecting)
+        if outage is None or outage is error:
+            return
+        if self._down_since is None and self.report_outages:
+            self._down_since = time.monotonic()
+            log.warning("database unreachable", at=self.where, cause=outage.cause)
+        raise outage from error
+
+    def _back(self) -> None:
+        seconds = round(time.monotonic() - (self._down_since or 0.0), 1)
+        self._down_since = None
+        log.info("database reachable again", at=self.where, after_s=seconds)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -187,15 +258,39 @@ async def _holding(lock: _ProcessLock | None) -> AsyncIterator[None]:
         lock.release()
 
 
-def _sqlite_engine(url: sa.URL, echo: bool, pool_size: int) -> AsyncEngine:
+def _postgres_engine(url: sa.URL, echo: bool, pool_size: int) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        echo=echo,
+        # No pre-ping (a round trip at every checkout): the checkout below asks the
+        # driver instead, which already knows when the server closed the socket.
+        pool_pre_ping=False,
+        connect_args={"timeout": CONNECT_TIMEOUT_S},
+    )
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        # A connection the server (or a proxy, or a restart) closed while it sat in
+        # the pool: the pool drops it and opens a fresh one for this checkout.
+        if dbapi_conn.driver_connection.is_closed():
+            raise sa.exc.DisconnectionError("the pooled connection was closed")
+
+    return engine
+
+
+def _sqlite_engine(url: sa.URL, echo: bool, pool_size: int, busy_timeout_s: float) -> AsyncEngine:
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # If it cannot be made, opening the file fails as "unable to open database file".
+        with contextlib.suppress(OSError):
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=0,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        connect_args={"timeout": busy_timeout_s},
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -206,7 +301,7 @@ def _sqlite_engine(url: sa.URL, echo: bool, pool_size: int) -> AsyncEngine:
         for pragma in (
             "journal_mode=WAL",
             "synchronous=NORMAL",
-            f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+            f"busy_timeout={round(busy_timeout_s * 1000)}",
             "foreign_keys=ON",
         ):
             cursor.execute(f"PRAGMA {pragma}")

@@ -16,6 +16,13 @@ The reader's protocol (:meth:`ReadCache.reading`): take the sequence number
 before the query; after it, keep the rows only if their slot has not changed
 since. A write that ends while the query runs leaves the rows uncached instead
 of cached with a version they do not have.
+
+While the database is out of reach (:class:`~grouplink.domain.errors.Unavailable`),
+:meth:`ReadCache.through` answers with an entry past its lifetime, for up to
+``STALE_IF_UNAVAILABLE_S`` more, as long as no change this process heard of has
+touched its rows: a link page, a picture or a token read shortly before keeps
+working. It does so even while the counters are not complete: the listener lost
+the database too, and the entry is the last this process could know.
 """
 
 from __future__ import annotations
@@ -27,9 +34,13 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from grouplink.domain.errors import Unavailable
 from grouplink.store.changes import Changes
+from grouplink.store.outage import read_again_if_dropped
 
 V = TypeVar("V")
+
+STALE_IF_UNAVAILABLE_S = 300.0
 
 
 @dataclass(slots=True)
@@ -69,16 +80,20 @@ class ReadCache(Generic[V]):
         entry = self._entries.get(key)
         if entry is None:
             return None
-        changes = self._changes
-        if (
-            not changes.complete
-            or changes.version(entry.slot) != entry.version
-            or self._clock() >= entry.expires
-        ):
+        if self._changes.version(entry.slot) != entry.version:
             self._drop(key)
             return None
+        if not self._changes.complete or self._clock() >= entry.expires:
+            return None  # kept for an outage (see :meth:`through`) until read again or evicted
         self._entries.move_to_end(key)
         return entry.value
+
+    def _stale(self, key: Hashable) -> V | None:
+        """The entry past its lifetime, while still unchanged and not too old."""
+        entry = self._entries.get(key)
+        if entry is None or self._changes.version(entry.slot) != entry.version:
+            return None
+        return entry.value if self._clock() < entry.expires + STALE_IF_UNAVAILABLE_S else None
 
     def reading(self) -> int:
         """Call before the query whose rows may be kept; hand the result to :meth:`keep`."""
@@ -107,13 +122,23 @@ class ReadCache(Generic[V]):
         weight_of: Callable[[V], int] | None = None,
     ) -> V | None:
         """The kept value, or ``read()``'s, kept unless None (what is missing may appear
-        next, with nothing noted: a new token, a new link)."""
+        next, with nothing noted: a new token, a new link). ``read`` must only read: it
+        runs again if its connection dies under it."""
         value = self.get(key)
         if value is not None:
             return value
         read_at = self.reading()
-        value = await read()
-        if value is not None:
+        try:
+            value = await read_again_if_dropped(read)
+        except Unavailable:
+            stale = self._stale(key)
+            if stale is None:
+                raise
+            return stale
+        if value is None:
+            if key in self._entries:
+                self._drop(key)  # gone (an expired token): never an outage's answer
+        else:
             weight = weight_of(value) if weight_of else 0
             self.keep(key, value, slot_of(value), read_at, weight)
         return value

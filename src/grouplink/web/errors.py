@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi.responses import HTMLResponse
 
-from grouplink.domain.errors import DomainError, GroupSuspended, GroupUnknown, NotAllowed
+from grouplink.domain.errors import (
+    DomainError,
+    GroupSuspended,
+    GroupUnknown,
+    NotAllowed,
+    Unavailable,
+)
 from grouplink.web.templating import render
 
 
@@ -31,6 +37,11 @@ MESSAGES = {
         "Something went wrong",
         "Something went wrong on our side. Please try again in a moment.",
     ),
+    503: (
+        "We'll be right back",
+        "This service is briefly unavailable. Nothing you did caused it: "
+        "try again in a few seconds.",
+    ),
 }
 
 
@@ -43,7 +54,10 @@ def page_for(error: DomainError, trace_id: str = "") -> HTMLResponse:
     if isinstance(error, GroupSuspended):
         said = ("This group is suspended", "WhatsApp suspended this group: it can't be changed.")
         return error_page(403, trace_id, said)
-    return error_page(error.status, trace_id)
+    response = error_page(error.status, trace_id)
+    if isinstance(error, Unavailable):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def error_page(

@@ -21,6 +21,7 @@ import structlog
 from grouplink.domain import webhooks
 from grouplink.domain.events import envelope
 from grouplink.domain.ids import base62
+from grouplink.services.background import Rounds
 from grouplink.services.core import Core
 from grouplink.store import deliveries
 from grouplink.store.deliveries import DEAD, DELIVERED, PENDING, Claimed, Outcome
@@ -55,6 +56,7 @@ class Dispatcher:
         self.name = name or worker_name()
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
+        self.rounds = Rounds(log, "webhook delivery", settings.idle_poll_s)  # one for every lane
 
     def stop(self) -> None:
         """Finish what is in flight, give back what is not, then return from run()."""
@@ -73,13 +75,16 @@ class Dispatcher:
         while not self._stopping.is_set():
             try:
                 busy = await self.run_once(client)
-            except Exception:
-                log.exception("dispatch round failed", worker=self.name)
+                self.rounds.worked()
+            except Exception as error:
+                # Claimed deliveries whose outcome was not recorded go back to the
+                # queue when their lease ends: sent again, at least once.
+                self.rounds.failed(error)
                 busy = False
             if not busy:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.settings.idle_poll_s)
+                    await asyncio.wait_for(self._wake.wait(), self.rounds.wait_s)
 
     async def run_once(self, client: Client) -> bool:
         """One round; True if there was work (so the next round starts at once)."""

@@ -16,8 +16,9 @@ from typing import Protocol
 
 import structlog
 
-from grouplink.domain.errors import RateLimited
+from grouplink.domain.errors import RateLimited, Unavailable
 from grouplink.domain.limits import Hit
+from grouplink.services.background import Rounds
 from grouplink.services.core import Core
 from grouplink.services.throttle.exact import DatabaseCounts
 from grouplink.services.throttle.in_redis import RedisCounts
@@ -48,6 +49,7 @@ class Throttle:
             self._exact = DatabaseCounts(core)
             self._views = self._view_counts = ViewCounts(core)
         self._stopping = asyncio.Event()
+        self.rounds = Rounds(log, "keeping the rate limits", reconcile_every_s)
 
     async def allow(self, *hits: Hit) -> bool:
         """Count the hits in turn, exactly; False at the first one over its rate."""
@@ -81,11 +83,19 @@ class Throttle:
         loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.reconcile_every_s)
+                await asyncio.wait_for(self._stopping.wait(), self.rounds.wait_s)
             try:
                 await self.reconcile()
                 if loop.time() - swept_at >= SWEEP_EVERY_S:
                     swept_at = loop.time()
                     await self.sweep()
-            except Exception:
-                log.exception("keeping the rate limits failed")
+                self.rounds.worked()
+            except Exception as error:
+                self.rounds.failed(error)  # views not sent stay pending for the next round
+
+    async def last_reconcile(self) -> None:
+        """At shutdown: send the views let through, unless the database is away."""
+        try:
+            await self.reconcile()
+        except Unavailable as error:
+            log.warning("rate limit views not sent: database unreachable", cause=error.cause)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from grouplink.domain.errors import DomainError, InvalidParameter, NotAllowed
+from grouplink.domain.errors import DomainError, InvalidParameter, NotAllowed, Unavailable
 from grouplink.domain.groups import (
     JoinApprovalMode,
     clean_description,
@@ -95,6 +95,8 @@ async def create_group(
             mode=clean_join_approval_mode(approval or JoinApprovalMode.AUTO_APPROVE),
             actor=console.viewer.actor(),
         )
+    except Unavailable:
+        raise  # the 503 page, not the form again with a sentence of it
     except DomainError as error:
         return await _new_group_page(
             console, subject=subject, description=description, error=error.details, status=400

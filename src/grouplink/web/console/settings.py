@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
-from grouplink.domain.errors import DomainError
+from grouplink.domain.errors import DomainError, Unavailable
 from grouplink.domain.groups import (
     JoinApprovalMode,
     LinkManagers,
@@ -90,6 +90,8 @@ async def save_settings(
         await group_settings.update_group(
             console.web.core, group.business_id, group.id, console.viewer.actor(), **changes
         )
+    except Unavailable:
+        raise  # the 503 page, not the form again with a sentence of it
     except DomainError as error:
         return _page(
             console, group, now, sent=sent, questions=typed, error=error.details, status=400
