@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 
 from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.webhooks import FIELDS, OBJECT, clean_fields
-from grouplink.graph.body import Body, check_text, optional_str
+from grouplink.graph.body import Body, optional_str
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
 from grouplink.services import subscriptions
 
@@ -96,7 +96,6 @@ async def unsubscribe(
 ) -> dict[str, Any]:
     """Remove subscriptions: all, the one at `callback_url`, or only some `fields`."""
     subscriptions.check_business(caller, business_id)
-    check_text(callback_url)
     url = callback_url or optional_str(body, "callback_url")
     names = fields or body.get("fields")
     await subscriptions.unsubscribe(
