@@ -51,14 +51,11 @@ async def subscribe(
     """Subscribe a callback URL to webhook fields, after the verification handshake."""
     subscriptions.check_business(caller, business_id)
     subscriptions.clean_object(body.get("object"))
-    verify_token = optional_str(body, "verify_token")
-    if not verify_token:
-        raise InvalidParameter("verify_token is required")
     await subscriptions.subscribe(
         core,
         caller,
-        subscriptions.clean_callback_url(body.get("callback_url")),
-        verify_token,
+        body.get("callback_url"),
+        body.get("verify_token"),
         clean_fields(body.get("fields")),
         actor,
         handshake_timeout_s=request.app.state.settings.webhook_timeout_seconds,
