@@ -13,6 +13,12 @@ The reader's protocol (:meth:`ReadCache.reading`): take the sequence number
 before the query; after it, keep the rows only if their slot has not changed
 since. A write that ends while the query runs leaves the rows uncached instead
 of cached with a version they do not have.
+
+A miss (no row) may be kept too, where no write can bring the row into being
+later: a link's code is drawn at random when the link is made, so a code that
+found nothing never will. Its entry watches no slot and ends with its lifetime.
+Kept, an unknown code answers as fast as a deleted link's (a kept row): the
+time an answer takes does not tell one from the other.
 """
 
 from __future__ import annotations
@@ -29,10 +35,17 @@ from grouplink.store.changes import Changes
 V = TypeVar("V")
 
 
+class _Miss:
+    """The value of an entry that keeps a miss."""
+
+
+_MISS = _Miss()
+
+
 @dataclass(slots=True)
 class _Entry(Generic[V]):
-    value: V
-    slot: int
+    value: V | _Miss
+    slot: int | None  # None: a kept miss, which no change ends
     version: int
     expires: float
     weight: int
@@ -63,14 +76,19 @@ class ReadCache(Generic[V]):
         return self._seconds > 0
 
     def get(self, key: Hashable) -> V | None:
+        entry = self._entry(key)
+        return None if entry is None or isinstance(entry.value, _Miss) else entry.value
+
+    def _entry(self, key: Hashable) -> _Entry[V] | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if self._changes.version(entry.slot) != entry.version or self._clock() >= entry.expires:
+        stale = entry.slot is not None and self._changes.version(entry.slot) != entry.version
+        if stale or self._clock() >= entry.expires:
             self._drop(key)
             return None
         self._entries.move_to_end(key)
-        return entry.value
+        return entry
 
     def reading(self) -> int:
         """Call before the query whose rows may be kept; hand the result to :meth:`keep`."""
@@ -83,11 +101,19 @@ class ReadCache(Generic[V]):
         version = self._changes.version(slot)
         if version > read_at:
             return  # changed while (or after) it was read: this value may be the old one
+        self._put(key, _Entry(value, slot, version, 0.0, weight))
+
+    def keep_miss(self, key: Hashable) -> None:
+        """Keep that ``key`` has no row (see the module's doc for when that is safe)."""
+        if self.enabled:
+            self._put(key, _Entry(_MISS, None, 0, 0.0, 0))
+
+    def _put(self, key: Hashable, entry: _Entry[V]) -> None:
         if key in self._entries:
             self._drop(key)
-        lifetime = self._seconds * (1 - random.random() / 2)
-        self._entries[key] = _Entry(value, slot, version, self._clock() + lifetime, weight)
-        self._weight += weight
+        entry.expires = self._clock() + self._seconds * (1 - random.random() / 2)
+        self._entries[key] = entry
+        self._weight += entry.weight
         while len(self._entries) > self._max_entries or self._weight > self._max_weight:
             self._drop(next(iter(self._entries)))
 
@@ -97,17 +123,22 @@ class ReadCache(Generic[V]):
         read: Callable[[], Awaitable[V | None]],
         slot_of: Callable[[V], int],
         weight_of: Callable[[V], int] | None = None,
+        *,
+        keep_misses: bool = False,
     ) -> V | None:
-        """The kept value, or ``read()``'s, kept unless None (what is missing may appear
-        next, with nothing noted: a new token, a new link)."""
-        value = self.get(key)
-        if value is not None:
-            return value
+        """The kept value, or ``read()``'s. A None is kept only with ``keep_misses``:
+        what is missing may appear next, with nothing noted (a new token, a new link),
+        unless its key is a random secret that nothing can make appear."""
+        entry = self._entry(key)
+        if entry is not None:
+            return None if isinstance(entry.value, _Miss) else entry.value
         read_at = self.reading()
         value = await read()
         if value is not None:
             weight = weight_of(value) if weight_of else 0
             self.keep(key, value, slot_of(value), read_at, weight)
+        elif keep_misses:
+            self.keep_miss(key)
         return value
 
     def _drop(self, key: Hashable) -> None:
