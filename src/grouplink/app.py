@@ -7,7 +7,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -27,6 +27,7 @@ from grouplink.graph import (
 from grouplink.graph.idempotency import IdempotentWrites
 from grouplink.graph.openapi import install_openapi
 from grouplink.http import RequestContext, install_error_handlers
+from grouplink.inputs import refuse_unusable_text
 from grouplink.logs import configure_logging
 from grouplink.services.core import build_core
 from grouplink.services.idempotency import Sweeper
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         static_url="/docs/assets",
         favicon_url="/static/favicon.svg",
+        dependencies=[Depends(refuse_unusable_text)],  # control characters: a 400, everywhere
     )
     app.state.core = core
     app.state.settings = settings

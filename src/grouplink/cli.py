@@ -247,7 +247,7 @@ def webhooks_subscribe(business_id: str, callback_url: str, verify_token: str, f
         await subscriptions.subscribe(
             core,
             business_id,
-            subscriptions.clean_callback_url(callback_url),
+            callback_url,
             verify_token,
             clean_fields(fields),
             Actor.system(),

@@ -47,15 +47,20 @@ def phone(n: int) -> str:
 def assert_envelope(answer: httpx.Response, status: int, code: int | None = None) -> dict[str, Any]:
     """The Graph error envelope of WIRE.md, with ``status`` and (if given) ``code``."""
     assert answer.status_code == status, (answer.status_code, answer.text)
-    assert answer.headers["content-type"].startswith("application/json"), answer.headers
-    body = answer.json()
+    error = assert_error_body(answer.headers["content-type"], answer.json())
+    if code is not None:
+        assert error["code"] == code, error
+    return error
+
+
+def assert_error_body(content_type: str, body: Any) -> dict[str, Any]:
+    """The envelope's shape, whatever its status and code; returns its ``error``."""
+    assert content_type.startswith("application/json"), content_type
     assert isinstance(body, dict) and list(body) == ["error"], body  # never a bare "detail"
     error = body["error"]
     assert isinstance(error["message"], str) and error["message"].strip(), error
     assert error["type"] == "OAuthException", error
     assert type(error["code"]) is int, error
-    if code is not None:
-        assert error["code"] == code, error
     assert error["error_data"]["messaging_product"] == "whatsapp", error
     details = error["error_data"]["details"]
     assert isinstance(details, str) and details.strip(), error

@@ -186,3 +186,36 @@ def test_weight_bounds_the_whole_cache() -> None:
         cache.keep(n, str(n), TOKENS, cache.reading(), weight=100)
     kept = [n for n in range(20) if cache.get(n) is not None]
     assert kept == list(range(4, 20))  # 16 x 100 bytes, the newest
+
+
+def test_a_kept_miss_makes_no_second_read_and_only_its_lifetime_ends_it() -> None:
+    now = [0.0]
+    changes = Changes(None)
+    cache: ReadCache[str] = ReadCache(
+        changes, seconds=10, max_entries=100, max_weight=0, clock=lambda: now[0]
+    )
+    reads: list[str] = []
+
+    async def look(key: str, keep_misses: bool) -> str | None:
+        async def read() -> str | None:
+            reads.append(key)
+            return None
+
+        return await cache.through(key, read, lambda _: TOKENS, keep_misses=keep_misses)
+
+    async def run() -> None:
+        assert await look("unknown code", True) is None
+        assert await look("unknown code", True) is None
+        assert reads == ["unknown code"]  # the second look was the kept miss
+        changes.record([TOKENS, group_slot(1)])  # no change can make the row appear
+        assert await look("unknown code", True) is None
+        assert reads == ["unknown code"]
+        now[0] = 10.0
+        assert await look("unknown code", True) is None
+        assert reads == ["unknown code"] * 2  # read again once its lifetime is over
+        assert await look("new token", False) is None
+        assert await look("new token", False) is None
+        assert reads[2:] == ["new token"] * 2  # misses are not kept unless asked
+        assert cache.get("unknown code") is None  # get() tells a kept miss as none
+
+    asyncio.run(run())

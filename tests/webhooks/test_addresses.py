@@ -29,6 +29,29 @@ from tests.webhooks.test_http_client import serve
         ("fd00::1", False),
         ("::ffff:127.0.0.1", False),  # loopback behind an IPv4-mapped address
         ("224.0.0.1", False),
+        # NAT64 (RFC 6052): judged by the IPv4 address in the last 32 bits.
+        ("64:ff9b::7f00:1", False),  # 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # 169.254.169.254
+        ("64:ff9b::c0a8:101", False),  # 192.168.1.1
+        ("64:ff9b::5db8:d70e", True),  # 93.184.215.14
+        ("64:ff9b:1::5db8:d70e", False),  # local-use NAT64 (RFC 8215): refused outright
+        ("64:ff9b:1:ffff::1", False),
+        # 6to4: judged by the IPv4 address in bits 16 to 48.
+        ("2002:7f00:1::1", False),  # 127.0.0.1
+        ("2002:a00:1::", False),  # 10.0.0.1
+        ("2002:5db8:d70e::1", True),  # 93.184.215.14
+        # IPv4-compatible (deprecated) and IPv4-translated (SIIT) addresses.
+        ("::127.0.0.1", False),
+        ("::10.1.2.3", False),
+        ("::169.254.169.254", False),
+        ("::93.184.215.14", True),
+        ("::", False),
+        ("::ffff:0:127.0.0.1", False),
+        ("::ffff:0:93.184.215.14", True),
+        # Site-local (fec0::/10, deprecated but still routed by some networks).
+        ("fec0::1", False),
+        ("fed0:1234::1", False),
+        ("feff:ffff::1", False),
     ],
 )
 def test_which_addresses_are_public(address: str, public: bool) -> None:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import Server
+from tests.graph.helpers import assert_envelope
 from tests.receiver import Receiver
 from tests.support import Business, make_business
 from tests.webhooks.conftest import ALL, subscribe
@@ -56,6 +57,11 @@ def test_a_receiver_that_does_not_echo_the_challenge_is_refused(
     [
         ("object", "page"),
         ("callback_url", "ftp://example.test/hook"),
+        ("callback_url", "http://[::1/x"),  # urlsplit's ValueError was a 500
+        ("callback_url", "http://127.0.0.1:99999/x"),  # so was a port out of range
+        ("callback_url", "http:///no-host"),
+        ("callback_url", "http://example.test/a\r\nX-Injected: 1"),
+        ("callback_url", "http://example.test/a b"),
         ("fields", "messages"),
         ("fields", ""),
         ("verify_token", ""),
@@ -67,6 +73,37 @@ def test_bad_subscriptions_answer_code_100(
     wrong: dict[str, Any] = {field: value}  # Any: mypy cannot tell it from expect/as_json
     answer = subscribe(api, biz, receiver, expect=400, **wrong)
     assert answer.json()["error"]["code"] == 100
+
+
+def test_too_long_token_or_url_is_100_before_the_handshake_on_both_backends(
+    api: httpx.Client, biz: Business
+) -> None:
+    """Each receiver here would pass the handshake: the checks come first, the same on
+    SQLite (which stored what was too long) as on PostgreSQL (whose columns refused it
+    after the handshake: a 500)."""
+    for length, expect in ((257, 400), (256, 200)):
+        receiver = Receiver(verify_token="t" * length).start()
+        try:
+            answer = subscribe(api, biz, receiver, expect=expect)
+        finally:
+            receiver.stop()
+        if expect == 400:
+            error = assert_envelope(answer, 400, 100)
+            assert error["error_data"]["details"] == "verify_token is longer than 256 characters"
+    api.delete(f"/{biz.business_id}/subscriptions")
+    receiver = Receiver().start()
+    try:
+        padded = receiver.url + "?pad=" + "x" * (2049 - len(receiver.url) - 5)
+        assert len(padded) == 2049
+        answer = subscribe(api, biz, receiver, expect=400, callback_url=padded)
+        error = assert_envelope(answer, 400, 100)
+        assert error["error_data"]["details"] == "callback_url is longer than 2048 characters"
+        assert api.get(f"/{biz.business_id}/subscriptions").json()["data"] == []
+        subscribe(api, biz, receiver, callback_url=padded[:-1])  # 2,048 characters: fine
+        [sub] = api.get(f"/{biz.business_id}/subscriptions").json()["data"]
+        assert sub["callback_url"] == padded[:-1]
+    finally:
+        receiver.stop()
 
 
 def test_delete_removes_one_url_or_some_fields_or_all(

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
+from grouplink.domain.errors import InvalidParameter
+
 DAY_MS = 86_400_000
+LAST_UNIX_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z: the last day a date can name
+
+
+def clean_unix_seconds(value: int, name: str) -> int:
+    """A moment a client names in unix seconds: from 1970 to the end of year 9999."""
+    if not 0 <= value <= LAST_UNIX_SECOND:
+        raise InvalidParameter(f"{name} must be unix seconds between 0 and {LAST_UNIX_SECOND}")
+    return value
 
 
 def utc_day(at_ms: int) -> int:

@@ -50,6 +50,10 @@ class InvalidParameter(DomainError):
     code, status, title = 100, 400, "Invalid parameter"
 
 
+class UnusableText(InvalidParameter):
+    """Text with a character no door accepts: see :mod:`grouplink.domain.text`."""
+
+
 class NotFound(InvalidParameter):
     """An unknown path or object: Meta answers these with code 100."""
 

@@ -123,6 +123,8 @@ def clean_name(value: object) -> str:
 def _whole_number(value: object, name: str) -> int:
     """An integer, also as form-encoded text ("10"); never a bool or a fraction."""
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        if len(value.strip()) > 18:  # more than any limit or time here; int() fails past 4,300
+            raise InvalidParameter(f"{name} is too large")
         return int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidParameter(f"{name} must be a whole number")

@@ -7,12 +7,43 @@ import hmac
 import json
 import random
 from typing import Any
+from urllib.parse import urlsplit
 
 from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.events import Field
 
 OBJECT = "whatsapp_business_account"
 FIELDS = tuple(f.value for f in Field)
+CALLBACK_URL_MAX = 2048  # characters, as the subscriptions table stores them
+VERIFY_TOKEN_MAX = 256
+
+
+def clean_callback_url(raw: object) -> str:
+    """An http:// or https:// URL with a host, of at most 2,048 characters."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidParameter("callback_url is required")
+    url = raw.strip()
+    if len(url) > CALLBACK_URL_MAX:
+        raise InvalidParameter(f"callback_url is longer than {CALLBACK_URL_MAX} characters")
+    if any(char.isspace() for char in url):  # line breaks would be headers in the request
+        raise InvalidParameter("callback_url may not contain spaces or line breaks")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it checks it: a port out of range raises
+    except ValueError as error:  # http://[::1/x, http://host:99999/
+        raise InvalidParameter(f"callback_url is not a valid URL: {error}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidParameter("callback_url must be an http:// or https:// URL")
+    return url
+
+
+def clean_verify_token(raw: object) -> str:
+    """The token echoed in the handshake: 1 to 256 characters."""
+    if not isinstance(raw, str) or not raw:
+        raise InvalidParameter("verify_token is required")
+    if len(raw) > VERIFY_TOKEN_MAX:
+        raise InvalidParameter(f"verify_token is longer than {VERIFY_TOKEN_MAX} characters")
+    return raw
 
 
 def clean_fields(raw: object) -> list[str]:

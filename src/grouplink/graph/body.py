@@ -13,32 +13,15 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 
 from grouplink.domain.errors import InvalidParameter
+from grouplink.domain.text import check_texts
 
 Body = dict[str, Any]
 
 
 async def read_body(request: Request) -> Body:
     body = await _read(request)
-    check_text(body)
+    check_texts(body)
     return body
-
-
-def check_text(value: Any) -> None:
-    """Refuse text no database can store the same way: NUL, lone surrogates."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise InvalidParameter("Text may not contain NUL characters")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidParameter("Text must be valid Unicode (no lone surrogates)") from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            check_text(key)
-            check_text(item)
-    elif isinstance(value, list):
-        for item in value:
-            check_text(item)
 
 
 async def _read(request: Request) -> Body:
@@ -52,7 +35,7 @@ async def _read(request: Request) -> Body:
     if content_type == "application/x-www-form-urlencoded" and not raw.lstrip().startswith(b"{"):
         return await _form(request)
     try:
-        body = json.loads(raw)
+        body = parse_json(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidParameter(f"The request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
@@ -71,10 +54,46 @@ async def _form(request: Request) -> Body:
 def _form_value(value: str | UploadFile) -> Any:
     if isinstance(value, str) and value[:1] in ("[", "{"):
         try:
-            return json.loads(value)
+            return parse_json(value)
         except json.JSONDecodeError:
             return value
     return value
+
+
+def parse_json(raw: str | bytes) -> Any:
+    """``json.loads`` for what clients send: nesting too deep for the parser's stack,
+    numbers beyond 64 bits (and the 4,300 digits past which ``int()`` refuses), NaN
+    and Infinity are a 400, not a fault. (Nesting is bounded again, tighter, by
+    :func:`grouplink.domain.text.check_texts`.)"""
+    try:
+        return json.loads(raw, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    except RecursionError:
+        raise InvalidParameter("The request body nests too deeply") from None
+
+
+_INT64 = 2**63
+
+
+def _int(literal: str) -> int:
+    # Check the length first: int() itself refuses past 4,300 digits, and is slow before.
+    if len(literal) > 20 or not -_INT64 <= (value := int(literal)) < _INT64:
+        raise InvalidParameter(f"The number {_shown(literal)} does not fit in 64 bits")
+    return value
+
+
+def _float(literal: str) -> float:
+    value = float(literal)
+    if value in (float("inf"), float("-inf")):
+        raise InvalidParameter(f"The number {_shown(literal)} is too large")
+    return value
+
+
+def _shown(literal: str) -> str:
+    return literal if len(literal) <= 24 else f"{literal[:20]}... ({len(literal)} characters)"
+
+
+def _constant(literal: str) -> Any:
+    raise InvalidParameter(f"{literal} is not a number JSON allows")
 
 
 def require_whatsapp(body: Body) -> None:

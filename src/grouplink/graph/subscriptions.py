@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 
 from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.webhooks import FIELDS, OBJECT, clean_fields
-from grouplink.graph.body import Body, check_text, optional_str
+from grouplink.graph.body import Body, optional_str
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
 from grouplink.services import subscriptions
 
@@ -51,14 +51,11 @@ async def subscribe(
     """Subscribe a callback URL to webhook fields, after the verification handshake."""
     subscriptions.check_business(caller, business_id)
     subscriptions.clean_object(body.get("object"))
-    verify_token = optional_str(body, "verify_token")
-    if not verify_token:
-        raise InvalidParameter("verify_token is required")
     await subscriptions.subscribe(
         core,
         caller,
-        subscriptions.clean_callback_url(body.get("callback_url")),
-        verify_token,
+        body.get("callback_url"),
+        body.get("verify_token"),
         clean_fields(body.get("fields")),
         actor,
         handshake_timeout_s=request.app.state.settings.webhook_timeout_seconds,
@@ -96,7 +93,6 @@ async def unsubscribe(
 ) -> dict[str, Any]:
     """Remove subscriptions: all, the one at `callback_url`, or only some `fields`."""
     subscriptions.check_business(caller, business_id)
-    check_text(callback_url)
     url = callback_url or optional_str(body, "callback_url")
     names = fields or body.get("fields")
     await subscriptions.unsubscribe(

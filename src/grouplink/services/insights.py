@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grouplink.domain.days import DAY_MS, day_date, utc_day
+from grouplink.domain.days import DAY_MS, clean_unix_seconds, day_date, utc_day
 from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.permissions import Ability
 from grouplink.services.core import Actor, Core
@@ -48,8 +48,11 @@ class Insights:
 
 def window(now_ms: int, since_s: int | None, until_s: int | None) -> tuple[int, int]:
     """The window's first and last UTC day; by default the last 30 days, today included."""
-    until = now_ms if until_s is None else until_s * 1000
-    since = until - (DEFAULT_DAYS - 1) * DAY_MS if since_s is None else since_s * 1000
+    until = now_ms if until_s is None else clean_unix_seconds(until_s, "until") * 1000
+    if since_s is None:
+        since = until - (DEFAULT_DAYS - 1) * DAY_MS
+    else:
+        since = clean_unix_seconds(since_s, "since") * 1000
     if since > until:
         raise InvalidParameter("since must not be after until")
     first, last = utc_day(since), utc_day(until)

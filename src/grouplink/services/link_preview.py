@@ -142,6 +142,7 @@ async def _link_with_group(core: Core, code: str, with_picture: bool) -> Row | N
         read,
         lambda row: group_slot(row.pk),
         lambda row: len(row.picture_data or b"") if with_picture else 0,
+        keep_misses=True,  # codes are drawn at random: an unknown one never comes to be
     )
     return row
 

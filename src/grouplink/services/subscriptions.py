@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from grouplink.domain.errors import InvalidParameter
-from grouplink.domain.webhooks import OBJECT
+from grouplink.domain.webhooks import OBJECT, clean_callback_url, clean_verify_token
 from grouplink.services.core import Actor, Core
 from grouplink.store import queries
 from grouplink.store.deliveries import DEAD, PENDING
@@ -33,16 +32,6 @@ class Subscription:
     fields: list[str]
 
 
-def clean_callback_url(raw: object) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise InvalidParameter("callback_url is required")
-    url = raw.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidParameter("callback_url must be an http:// or https:// URL")
-    return url
-
-
 def clean_object(raw: object) -> str:
     if raw != OBJECT:
         raise InvalidParameter(f"object must be '{OBJECT}'")
@@ -61,15 +50,19 @@ def check_business(business_id: str, path_business_id: str) -> None:
 async def subscribe(
     core: Core,
     business_id: str,
-    callback_url: str,
-    verify_token: str,
+    callback_url: object,
+    verify_token: object,
     fields: list[str],
     actor: Actor,
     *,
     handshake_timeout_s: float,
     allow_private: bool,
 ) -> Subscription:
-    """Verify the receiver, then add the subscription (or update the one at that URL)."""
+    """Check the URL and token, verify the receiver, then add the subscription (or
+    update the one at that URL). The checks come first: the handshake would send
+    what the database then refuses to store (PostgreSQL) or stores (SQLite)."""
+    callback_url = clean_callback_url(callback_url)
+    verify_token = clean_verify_token(verify_token)
     await verify_callback(
         callback_url, verify_token, handshake_timeout_s, allow_private=allow_private
     )

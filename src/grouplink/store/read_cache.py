@@ -23,6 +23,12 @@ While the database is out of reach (:class:`~grouplink.domain.errors.Unavailable
 touched its rows: a link page, a picture or a token read shortly before keeps
 working. It does so even while the counters are not complete: the listener lost
 the database too, and the entry is the last this process could know.
+
+A miss (no row) may be kept too, where no write can bring the row into being
+later: a link's code is drawn at random when the link is made, so a code that
+found nothing never will. Its entry watches no slot and ends with its lifetime.
+Kept, an unknown code answers as fast as a deleted link's (a kept row): the
+time an answer takes does not tell one from the other.
 """
 
 from __future__ import annotations
@@ -43,10 +49,17 @@ V = TypeVar("V")
 STALE_IF_UNAVAILABLE_S = 300.0
 
 
+class _Miss:
+    """The value of an entry that keeps a miss."""
+
+
+_MISS = _Miss()
+
+
 @dataclass(slots=True)
 class _Entry(Generic[V]):
-    value: V
-    slot: int
+    value: V | _Miss
+    slot: int | None  # None: a kept miss, which no change ends
     version: int
     expires: float
     weight: int
@@ -77,23 +90,30 @@ class ReadCache(Generic[V]):
         return self._seconds > 0
 
     def get(self, key: Hashable) -> V | None:
+        entry = self._entry(key)
+        return None if entry is None or isinstance(entry.value, _Miss) else entry.value
+
+    def _entry(self, key: Hashable) -> _Entry[V] | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if self._changes.version(entry.slot) != entry.version:
+        if self._changed(entry):
             self._drop(key)
             return None
         if not self._changes.complete or self._clock() >= entry.expires:
             return None  # kept for an outage (see :meth:`through`) until read again or evicted
         self._entries.move_to_end(key)
-        return entry.value
+        return entry
 
-    def _stale(self, key: Hashable) -> V | None:
+    def _changed(self, entry: _Entry[V]) -> bool:
+        return entry.slot is not None and self._changes.version(entry.slot) != entry.version
+
+    def _stale(self, key: Hashable) -> _Entry[V] | None:
         """The entry past its lifetime, while still unchanged and not too old."""
         entry = self._entries.get(key)
-        if entry is None or self._changes.version(entry.slot) != entry.version:
+        if entry is None or self._changed(entry):
             return None
-        return entry.value if self._clock() < entry.expires + STALE_IF_UNAVAILABLE_S else None
+        return entry if self._clock() < entry.expires + STALE_IF_UNAVAILABLE_S else None
 
     def reading(self) -> int:
         """Call before the query whose rows may be kept; hand the result to :meth:`keep`."""
@@ -106,11 +126,19 @@ class ReadCache(Generic[V]):
         version = self._changes.version(slot)  # (first: it opens the counters' file)
         if version > read_at or not self._changes.complete:
             return  # changed while (or after) it was read: this value may be the old one
+        self._put(key, _Entry(value, slot, version, 0.0, weight))
+
+    def keep_miss(self, key: Hashable) -> None:
+        """Keep that ``key`` has no row (see the module's doc for when that is safe)."""
+        if self.enabled:
+            self._put(key, _Entry(_MISS, None, 0, 0.0, 0))
+
+    def _put(self, key: Hashable, entry: _Entry[V]) -> None:
         if key in self._entries:
             self._drop(key)
-        lifetime = self._seconds * (1 - random.random() / 2)
-        self._entries[key] = _Entry(value, slot, version, self._clock() + lifetime, weight)
-        self._weight += weight
+        entry.expires = self._clock() + self._seconds * (1 - random.random() / 2)
+        self._entries[key] = entry
+        self._weight += entry.weight
         while len(self._entries) > self._max_entries or self._weight > self._max_weight:
             self._drop(next(iter(self._entries)))
 
@@ -120,13 +148,16 @@ class ReadCache(Generic[V]):
         read: Callable[[], Awaitable[V | None]],
         slot_of: Callable[[V], int],
         weight_of: Callable[[V], int] | None = None,
+        *,
+        keep_misses: bool = False,
     ) -> V | None:
-        """The kept value, or ``read()``'s, kept unless None (what is missing may appear
-        next, with nothing noted: a new token, a new link). ``read`` must only read: it
-        runs again if its connection dies under it."""
-        value = self.get(key)
-        if value is not None:
-            return value
+        """The kept value, or ``read()``'s. A None is kept only with ``keep_misses``:
+        what is missing may appear next, with nothing noted (a new token, a new link),
+        unless its key is a random secret that nothing can make appear. ``read`` must
+        only read: it runs again if its connection dies under it."""
+        entry = self._entry(key)
+        if entry is not None:
+            return None if isinstance(entry.value, _Miss) else entry.value
         read_at = self.reading()
         try:
             value = await read_again_if_dropped(read)
@@ -134,13 +165,14 @@ class ReadCache(Generic[V]):
             stale = self._stale(key)
             if stale is None:
                 raise
-            return stale
-        if value is None:
-            if key in self._entries:
-                self._drop(key)  # gone (an expired token): never an outage's answer
-        else:
+            return None if isinstance(stale.value, _Miss) else stale.value
+        if value is not None:
             weight = weight_of(value) if weight_of else 0
             self.keep(key, value, slot_of(value), read_at, weight)
+        elif keep_misses:
+            self.keep_miss(key)
+        elif key in self._entries:
+            self._drop(key)  # gone (an expired token): never an outage's answer
         return value
 
     def _drop(self, key: Hashable) -> None:

@@ -10,6 +10,7 @@ from grouplink.domain.errors import (
     GroupUnknown,
     NotAllowed,
     Unavailable,
+    UnusableText,
 )
 from grouplink.web.templating import render
 
@@ -51,6 +52,13 @@ def page_for(error: DomainError, trace_id: str = "") -> HTMLResponse:
         return error_page(404, trace_id)  # a group you have no part in does not exist for you
     if isinstance(error, NotAllowed):
         return error_page(403, trace_id, ("You can't do that here", error.details + "."))
+    if isinstance(error, UnusableText):
+        said = (
+            "That text can't be used",
+            "What you typed has a control character in it, which can't be saved. "
+            "Go back, type it again without it and try again.",
+        )
+        return error_page(400, trace_id, said)
     if isinstance(error, GroupSuspended):
         said = ("This group is suspended", "WhatsApp suspended this group: it can't be changed.")
         return error_page(403, trace_id, said)
