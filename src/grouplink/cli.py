@@ -167,6 +167,7 @@ def token_revoke(token_or_id: str) -> None:
 @click.option("--name", default="Demo business", show_default=True)
 def demo(as_json: bool, name: str) -> None:
     """Create a fresh business with one phone number and a token."""
+    from grouplink.graph.deps import CURRENT_VERSION
     from grouplink.services import businesses
 
     settings = load_settings()
@@ -181,7 +182,7 @@ def demo(as_json: bool, name: str) -> None:
             "token": tok.token,
             "token_id": tok.token_id,
             "app_secret": made.app_secret,
-            "base_url": f"{settings.resolved_public_url}/v23.0",
+            "base_url": f"{settings.resolved_public_url}/{CURRENT_VERSION}",
         }
 
     result = _with_core(settings, make)

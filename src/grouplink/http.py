@@ -30,6 +30,7 @@ from grouplink.domain.errors import (
     UnknownError,
 )
 from grouplink.graph.envelope import error_response, trace_id
+from grouplink.inputs import check_path_and_query
 from grouplink.paths import is_page_path
 from grouplink.web.errors import page_for
 
@@ -71,6 +72,7 @@ class RequestContext:
             return message
 
         try:
+            check_path_and_query(scope)  # control characters: a 400, at every door
             declared = _content_length(scope)
             if declared is not None and declared > self.max_body_bytes:
                 await _send_error(send_with_status, scope, self._too_large())

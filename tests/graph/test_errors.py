@@ -175,7 +175,6 @@ def test_unknown_paths_answer_the_envelope(
 ) -> None:
     group = live_group(api, biz)
     for method, path in (
-        ("GET", "/"),
         ("GET", f"/v23.0/{group['id']}/members"),
         ("POST", f"/v23.0/{group['id']}/invite_link/extra"),
         ("GET", "/v23.0/a/b/c/d"),

@@ -45,7 +45,7 @@ def test_page_errors_are_html(server: Server, api: httpx.Client, biz: Business) 
 
 def test_api_errors_keep_the_envelope(server: Server) -> None:
     with httpx.Client(base_url=server.base_url, timeout=30) as http:
-        assert_envelope(http.get("/"), 404)
+        assert_envelope(http.post("/"), 405)  # GET / is the front door
         assert_envelope(http.get("/v23.0/AbCdEfGhIjKlMnOpQrStUvWx"), 401, 104)
         assert_envelope(http.get("/23.0/AbCdEfGhIjKlMnOpQrStUvWx"), 401, 104)
         assert_envelope(http.post("/sandbox/nothing/here/at/all"), 404)

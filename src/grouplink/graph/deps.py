@@ -25,6 +25,10 @@ async def get_core(request: Request) -> Core:
 CoreDep = Annotated[Core, Depends(get_core)]
 
 
+# The version the docs and examples name; every v{major}.{minor} is accepted.
+CURRENT_VERSION = "v23.0"
+
+
 async def graph_owner(
     core: CoreDep,
     version: Annotated[str, Path(description="API version, e.g. v23.0")],

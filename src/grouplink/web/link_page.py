@@ -23,6 +23,7 @@ from grouplink.domain.errors import (
 )
 from grouplink.domain.groups import JoinApprovalMode
 from grouplink.domain.opens import is_unfurler, visitor_of
+from grouplink.inputs import FORM_TEXT
 from grouplink.paths import LINK_PAGE
 from grouplink.services import joins, link_preview
 from grouplink.services.link_preview import LinkPreview, LinkStatus, Standing
@@ -67,7 +68,7 @@ def _page(
     return render("link.html", 400 if error else 200, **context, answers=typed, error=error)
 
 
-@router.post(LINK_PAGE)
+@router.post(LINK_PAGE, dependencies=FORM_TEXT)
 async def link_action(
     code: str,
     web: WebDep,

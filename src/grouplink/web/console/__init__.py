@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from grouplink.inputs import FORM_TEXT
 from grouplink.web.console import (
     access,
     audit,
@@ -22,7 +23,8 @@ from grouplink.web.console import (
     settings,
 )
 
-router = APIRouter(include_in_schema=False)
+# Every console form is checked for unusable text (the link page is not a console route).
+router = APIRouter(include_in_schema=False, dependencies=FORM_TEXT)
 for module in (access, groups, invite, links, insights, settings, requests, members, audit):
     router.include_router(module.router, prefix="/console")
 
