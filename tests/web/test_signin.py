@@ -133,11 +133,21 @@ def test_a_new_code_replaces_the_earlier_one(person: Person) -> None:
 
 def test_a_bad_number_is_explained(person: Person) -> None:
     start = person.get("/signin")
-    for bad in ("12", "call me", ""):
+    for bad in ("12", "call me", "", "+999 123 456 789", "+44 12 345", "+00442079460958"):
         page = Page(person.post(start.form("/signin"), phone=bad))
         assert page.status == 400
         assert "full number with its country code" in page.text
         assert 'aria-invalid="true"' in page.html
+
+
+def test_the_international_prefix_00_is_understood(person: Person, server: Server) -> None:
+    """``0044 20 7946 0958`` is how much of the world writes +44 20 7946 0958."""
+    start = person.get("/signin")
+    code_page = person.submit(start.form("/signin"), phone="0044 20 7946 0958")
+    assert code_page.headings == ["Enter your code"], code_page.text
+    assert "+44 20 7946 0958" in code_page.text
+    rows = fetch_rows(server.database_url, sa.select(signin_codes.c.wa_id))
+    assert ("442079460958",) in [tuple(row) for row in rows]
 
 
 def test_next_never_leaves_the_site(server: Server) -> None:

@@ -32,6 +32,24 @@ def normalize_wa_id(raw: str) -> str:
     return digits
 
 
+def typed_phone(raw: str) -> str:
+    """A number a person typed, as E.164 digits: ``+44 20 7946 0958`` or, with the
+    international prefix most countries dial, ``0044 20 7946 0958``. Numbers that no
+    country's plan allows (``+999...``, too short or long for their country) are refused.
+    (:func:`normalize_wa_id` stays as lenient as Meta's API for what code sends.)"""
+    text = _SEPARATORS.sub("", raw.strip()) if isinstance(raw, str) else raw
+    if isinstance(text, str) and text.startswith("00"):
+        text = text[2:]
+    digits = normalize_wa_id(text)
+    try:
+        possible = phonenumbers.is_possible_number(phonenumbers.parse("+" + digits))
+    except phonenumbers.NumberParseException:
+        possible = False
+    if not possible:
+        raise InvalidParameter(f"'{raw}' is not a possible phone number")
+    return digits
+
+
 def country_of(wa_id: str) -> str:
     try:
         number = phonenumbers.parse("+" + wa_id)

@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from grouplink.domain.errors import InvalidParameter
-from grouplink.domain.people import normalize_wa_id
+from grouplink.domain.people import typed_phone
 from grouplink.domain.signin import (
     CODE_DIGITS,
     CodeLocked,
@@ -21,6 +21,7 @@ from grouplink.domain.signin import (
     NumberLocked,
     SignInRefused,
 )
+from grouplink.inputs import FORM_TEXT
 from grouplink.services import sessions, signin
 from grouplink.services.throttle import Hit
 from grouplink.web.context import (
@@ -37,7 +38,7 @@ from grouplink.web.format import display_phone, moment, waiting_time
 from grouplink.web.navigation import safe_next, see_other
 from grouplink.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=FORM_TEXT)
 
 
 BAD_NUMBER = "Enter your full number with its country code, like +1 555 010 0000."
@@ -67,7 +68,7 @@ async def send_code(
     check_form(visitor, csrf)
     target = safe_next(next)
     try:
-        wa_id = normalize_wa_id(phone)
+        wa_id = typed_phone(phone)
     except InvalidParameter:
         return _phone_page(visitor, target, phone=phone, error=BAD_NUMBER, status=400)
     settings = web.settings
