@@ -168,6 +168,12 @@ class Person:
     def post(self, form: Form, **fields: str) -> httpx.Response:
         return self.client.post(form.action, data={**form.fields, **fields})
 
+    def say_yes(self, asked: Page) -> Page:
+        """On a page that asks first ("Remove ... from the group?"), confirm."""
+        forms = [form for form in asked.forms if form.fields.get("confirmed") == "yes"]
+        assert len(forms) == 1, f"no page that asks first: {asked.text}"
+        return self.submit(forms[0])
+
     def follow(self, response: httpx.Response) -> Page:
         """The page a form post leads to: after a 303, the GET it names."""
         if response.status_code == 303:

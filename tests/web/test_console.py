@@ -325,7 +325,9 @@ def test_an_admin_the_business_names_runs_the_group(
     requests = person.get(f"/console/groups/{group['id']}/requests")
     assert requests.status == 200 and "+1 555-010-0006" in requests.text
     form = requests.form(f"/console/groups/{group['id']}/requests", scope="all")
-    assert "Approved 1 request." in person.follow(person.post(form, action="approve")).text
+    asked = person.follow(person.post(form, action="approve"))
+    assert asked.headings[-1] == "Approve all 1 request?"
+    assert "Approved 1 request." in person.say_yes(asked).text
     assert sorted(wa_ids_of(api, group["id"])) == sorted([person_id, asker])
     assert person.get(f"/console/groups/{group['id']}/delete").status == 403  # owner only
 
@@ -368,7 +370,9 @@ def test_requests_are_decided_one_several_or_all(
     stale = admin.follow(admin.post(page.form(base), ids=ids[0], action="approve"))
     assert "already settled or withdrawn" in stale.text
 
-    everyone = admin.follow(admin.post(page.form(base, scope="all"), action="approve"))
+    everyone = admin.say_yes(
+        admin.follow(admin.post(page.form(base, scope="all"), action="approve"))
+    )
     assert "Approved 1 request." in everyone.text and "No pending requests" in everyone.text
     assert pending_of(api, group["id"]) == []
     assert sorted(wa_ids_of(api, group["id"])) == sorted([phone(11), phone(12), phone(14)])
@@ -383,10 +387,29 @@ def test_approving_all_stops_at_the_groups_capacity(
     page = admin.screen(group["id"], "requests")
     assert "room for 8 more participants" in page.text
     base = f"/console/groups/{group['id']}/requests"
-    after = admin.follow(admin.post(page.form(base, scope="all"), action="approve"))
+    asked = admin.follow(admin.post(page.form(base, scope="all"), action="approve"))
+    assert "There is room for 8 more, so 2 will keep waiting." in asked.text
+    after = admin.say_yes(asked)
     assert "Approved 8; the group is full, so 2 requests could not be approved." in after.text
     assert len(wa_ids_of(api, group["id"])) == 8
     assert len(pending_of(api, group["id"])) == 2
+
+
+def test_rejecting_everyone_asks_first_and_cancel_keeps_them(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    group = approval_group(api, biz)
+    for n in range(3):
+        ask(biz, group["code"], phone(50 + n))
+    base = f"/console/groups/{group['id']}/requests"
+    page = admin.screen(group["id"], "requests")
+    asked = admin.follow(admin.post(page.form(base, scope="all"), action="reject"))
+    assert asked.headings[-1] == "Reject all 3 requests?"
+    assert "They won't join." in asked.text
+    assert len(pending_of(api, group["id"])) == 3  # asked, not done
+    assert "3 waiting" in admin.get(asked.link("Cancel")).text
+    assert "Rejected 3 requests." in admin.say_yes(asked).text
+    assert pending_of(api, group["id"]) == []
 
 
 def test_removing_bans_and_unbanning_lets_them_back(
@@ -396,7 +419,11 @@ def test_removing_bans_and_unbanning_lets_them_back(
     group = create_group(api, biz)
     joined(biz, group["code"], person)
     base = f"/console/groups/{group['id']}/members"
-    removed = admin.press(admin.screen(group["id"], "members"), base, "remove", wa_id=person)
+    asked = admin.press(admin.screen(group["id"], "members"), base, "remove", wa_id=person)
+    assert asked.headings[-1] == "Remove +1 555-010-0040 from the group?"
+    assert wa_ids_of(api, group["id"]) == [person]  # nothing happens before the answer
+    assert asked.link("Cancel") == base
+    removed = admin.say_yes(asked)
     assert "Removed." in removed.text
     assert wa_ids_of(api, group["id"]) == []
     assert "+1 555-010-0040" in removed.text  # now on the ban list

@@ -73,8 +73,8 @@ def test_the_log_says_who_did_what_filters_pages_and_exports_csv(
     ).token_id
     # Changes at the console: a reset, a removal (which bans) and an unban.
     admin.submit(admin.screen(gid, "invite/reset").form(f"{base}/invite/reset"))
-    removed = admin.press(
-        admin.screen(gid, "members"), f"{base}/members", "remove", wa_id=phone(10)
+    removed = admin.say_yes(
+        admin.press(admin.screen(gid, "members"), f"{base}/members", "remove", wa_id=phone(10))
     )
     admin.press(removed, f"{base}/members", "unban", wa_id=phone(10))
 

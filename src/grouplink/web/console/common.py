@@ -132,17 +132,52 @@ def confirm_page(
     confirm: str,
     back: str = "",
     alternative: Choice | None = None,
+    fields: dict[str, str] | None = None,
+    danger: bool = True,
 ) -> Response:
-    """The no-JavaScript confirmation of ``screen`` (it posts there); Cancel goes to ``back``."""
+    """The no-JavaScript confirmation of ``screen`` (it posts there, with ``fields``
+    hidden); Cancel goes to ``back``."""
     return console.render(
         "console/confirm.html",
-        **group_frame(console, group, screen.split("/")[0]),
+        **group_frame(console, group, (back or screen).split("/")[0]),
         title=title,
         warning=warning,
         action=group_path(group.id, screen),
         confirm=confirm,
         alternative=alternative,
+        fields=fields or {},
+        danger=danger,
         cancel=group_path(group.id, back),
+    )
+
+
+# A form's button with data-ask asks in a dialog (console.js) and then sends this; without
+# scripts the form arrives without it, and the handler answers with :func:`ask_first`.
+CONFIRMED = "confirmed"
+
+
+def ask_first(
+    console: Console,
+    group: GroupView,
+    screen: str,
+    fields: dict[str, str],
+    *,
+    title: str,
+    warning: str,
+    confirm: str,
+    danger: bool = True,
+) -> Response:
+    """Send the same form again from a page that asks first: ``fields`` plus ``confirmed``."""
+    return confirm_page(
+        console,
+        group,
+        screen,
+        title=title,
+        warning=warning,
+        confirm=confirm,
+        back=screen,
+        fields={**fields, CONFIRMED: "yes"},
+        danger=danger,
     )
 
 

@@ -14,6 +14,7 @@ from grouplink.services.overview import CameThrough
 from grouplink.web import format
 from grouplink.web.console.common import (
     ConsoleDep,
+    ask_first,
     back_to,
     group_frame,
     group_path,
@@ -28,6 +29,15 @@ router = APIRouter()
 def via(came: CameThrough | None) -> str:
     """``via Poster at the library``; "" where no link was used (or may not be shown)."""
     return "" if came is None else format.came_through(came.name, came.is_primary, came.working)
+
+
+REMOVE_WARNING = (
+    "They leave the group now, and can't come back through an invite link unless you unban them."
+)
+
+
+def remove_question(phone: str) -> str:
+    return f"Remove {phone} from the group?"
 
 
 NOTICES = {
@@ -67,6 +77,8 @@ async def member_list(console: ConsoleDep, group_id: str, notice: str | None = N
             for b in banned
         ],
         notice=notice_text(NOTICES, notice, {}),
+        remove_question=remove_question,
+        remove_warning=REMOVE_WARNING,
     )
 
 
@@ -77,11 +89,22 @@ async def change_member(
     csrf: FormField = "",
     action: FormField = "",
     wa_id: FormField = "",
+    confirmed: FormField = "",
 ) -> Response:
     check_form(console.visitor, csrf)
     group = await load_group(console, group_id, Ability.MODERATE)
     core, business_id, actor = console.web.core, group.business_id, console.viewer.actor()
     person = normalize_wa_id(wa_id)
+    if action == "remove" and confirmed != "yes":
+        return ask_first(
+            console,
+            group,
+            "members",
+            {"action": action, "wa_id": person},
+            title=remove_question(format.display_phone(person)),
+            warning=REMOVE_WARNING,
+            confirm="Remove",
+        )
     if action == "remove":
         refs = [UserRef(person, wa_id=person)]
         await participants.remove_participants(core, business_id, group.id, refs, actor)

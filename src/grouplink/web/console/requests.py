@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form
@@ -10,10 +11,12 @@ from fastapi.responses import Response
 from grouplink.domain.errors import GroupFull, InvalidParameter
 from grouplink.domain.permissions import Ability
 from grouplink.services import join_requests, overview
+from grouplink.services.overview import GroupView
 from grouplink.web import format
 from grouplink.web.console.common import (
     Console,
     ConsoleDep,
+    ask_first,
     back_to,
     group_frame,
     group_path,
@@ -34,6 +37,25 @@ NOTICES = {
     "stale": "Those requests were already settled or withdrawn.",
     "none": "Tick the requests first, or use Approve all or Reject all.",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    title: str
+    warning: str
+
+
+def asks_for_everyone(group: GroupView) -> dict[str, Ask]:
+    """What "Approve all" and "Reject all" ask first, by action."""
+    n, room = group.pending_count, max(0, group.max_participants - group.participant_count)
+    many = f"{n} request{'' if n == 1 else 's'}"
+    fits = "They join the group now."
+    if room < n:
+        fits = f"There is room for {room} more, so {n - room} will keep waiting."
+    return {
+        "approve": Ask(f"Approve all {many}?", fits),
+        "reject": Ask(f"Reject all {many}?", "They won't join. They can ask again by link."),
+    }
 
 
 @router.get("/groups/{group_id}/requests")
@@ -60,6 +82,7 @@ async def request_list(
             for r in pending
         ],
         room=max(0, group.max_participants - group.participant_count),
+        everyone=asks_for_everyone(group),
         notice=notice_text(NOTICES, notice, {"n": n, "done": done}),
     )
 
@@ -72,9 +95,25 @@ async def decide_many(
     action: FormField = "",
     scope: FormField = "",
     ids: Annotated[list[str] | None, Form()] = None,
+    confirmed: FormField = "",
 ) -> Response:
-    """The ticked requests, or every pending one with ``scope=all``."""
+    """The ticked requests, or every pending one with ``scope=all`` (asked first)."""
     check_form(console.visitor, csrf)
+    if scope == "all" and confirmed != "yes" and action in ("approve", "reject"):
+        group = await load_group(console, group_id, Ability.DECIDE)
+        ask = asks_for_everyone(group)[action]
+        label = "Approve all" if action == "approve" else "Reject all"
+        fields = {"scope": scope, "action": action}
+        return ask_first(
+            console,
+            group,
+            "requests",
+            fields,
+            title=ask.title,
+            warning=ask.warning,
+            confirm=label,
+            danger=action == "reject",
+        )
     chosen = (
         None if scope == "all" else list(dict.fromkeys(ids or []))[: join_requests.MAX_DECISIONS]
     )

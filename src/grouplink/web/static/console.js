@@ -1,6 +1,7 @@
 // The console's progressive enhancements. Every screen works without them:
-// the link is in a field (or on the page) to select, reset, delete and revoke have
-// confirmation pages, "Approve all" needs no ticking, and a date field stays shown.
+// the link is in a field (or on the page) to select; reset, delete, revoke, remove and
+// approve or reject all ask on pages of their own; "Approve all" needs no ticking; and a
+// date field stays shown.
 "use strict";
 
 function say(text, near) {
@@ -49,6 +50,38 @@ async function share(button) {
   await copyFrom(button.dataset.share); // no Web Share here: copying is the next best
 }
 
+// A button with data-ask asks first in a dialog made for the question, then sends its form
+// with confirmed=yes. Without scripts the form arrives without it and the server answers
+// with a page that asks the same. The dialog exists only while it is open.
+function askFirst(button) {
+  const dialog = document.createElement("dialog");
+  dialog.setAttribute("aria-labelledby", "ask-title");
+  dialog.setAttribute("aria-describedby", "ask-warning");
+  dialog.innerHTML =
+    '<h2 id="ask-title"></h2><p id="ask-warning"></p><div class="dialog-buttons">' +
+    '<button type="button" class="button small secondary" data-close>Cancel</button>' +
+    '<button type="button" class="button small" data-ask-confirm></button></div>';
+  dialog.querySelector("#ask-title").textContent = button.dataset.ask;
+  dialog.querySelector("#ask-warning").textContent = button.dataset.askWarning || "";
+  const go = dialog.querySelector("[data-ask-confirm]");
+  go.textContent = button.dataset.askConfirm || button.textContent;
+  go.classList.toggle("danger", "askDanger" in button.dataset);
+  dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
+  go.addEventListener("click", () => {
+    const confirmed = document.createElement("input");
+    confirmed.type = "hidden";
+    confirmed.name = "confirmed";
+    confirmed.value = "yes";
+    button.form.append(confirmed);
+    dialog.close();
+    button.form.requestSubmit(button);
+  });
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  dialog.querySelector("[data-close]").focus(); // the safe choice has the focus
+}
+
 function enhance() {
   for (const button of document.querySelectorAll("[data-copy]")) {
     button.hidden = false;
@@ -70,6 +103,13 @@ function enhance() {
     for (const close of dialog.querySelectorAll("[data-close]")) {
       close.addEventListener("click", () => dialog.close());
     }
+  }
+  for (const button of document.querySelectorAll("button[data-ask]")) {
+    if (typeof HTMLDialogElement !== "function") break; // the server asks instead
+    button.addEventListener("click", (event) => {
+      event.preventDefault();
+      askFirst(button);
+    });
   }
   // A date and time field only matters with the choice that uses it (the last one).
   for (const choice of document.querySelectorAll("select[data-when]")) {
