@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -112,7 +112,51 @@ class Settings(BaseSettings):
     )
     code_sender: str = Field(
         default="log",
-        description='Where sign-in codes go: "log" (the server log) or "package.module:factory".',
+        description=(
+            "Where sign-in codes go: `log` (the server log), `whatsapp` (an authentication "
+            "template through the Cloud API), `webhook` (a signed POST, for any SMS "
+            "provider) or `package.module:factory` (see [code-senders.md](code-senders.md))."
+        ),
+    )
+    code_sender_log_in_production: bool = Field(
+        default=False,
+        description="Let the `production` profile start with the `log` code sender all the same.",
+    )
+    code_sender_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description=(
+            "How long the `whatsapp` and `webhook` senders wait for the provider's answer; "
+            "past it the person is asked to try again."
+        ),
+    )
+    whatsapp_base_url: str = Field(
+        default="https://graph.facebook.com",
+        description="The Cloud API the `whatsapp` sender calls (or a relay that speaks it).",
+    )
+    whatsapp_api_version: str = Field(
+        default="v23.0", description="Graph API version of the `whatsapp` sender's calls."
+    )
+    whatsapp_phone_number_id: str = Field(
+        default="", description="The business phone number id that sends the codes."
+    )
+    whatsapp_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Access token (a system user's) allowed to send from that number.",
+    )
+    whatsapp_code_template: str = Field(
+        default="",
+        description="Name of the approved authentication template with a copy-code button.",
+    )
+    whatsapp_code_language: str = Field(
+        default="en_US", description="Language code of that template, as approved."
+    )
+    code_webhook_url: str = Field(
+        default="", description="Where the `webhook` sender POSTs each code."
+    )
+    code_webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="Shared secret of the `X-Grouplink-Signature` HMAC on those POSTs.",
     )
     signin_code_seconds: int = Field(default=300, ge=30, description="A sign-in code's lifetime.")
     signin_max_attempts: int = Field(
