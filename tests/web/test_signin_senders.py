@@ -173,3 +173,22 @@ def test_a_new_code_ends_the_earlier_one(provider: Provider, person: Person) -> 
     assert "expired or was already used" in " ".join(wrong.text.split())
     answer = person.post(second_page.form("/signin/code"), code=second)
     assert answer.status_code == 303
+
+
+def test_failed_sends_count_against_the_numbers_budget(provider: Provider, person: Person) -> None:
+    """5 codes per 15 minutes per number (GROUPLINK_RATE_SIGNIN_NUMBER), sent or not: a
+    send that timed out may still arrive, and a failing provider is not asked without end."""
+    provider.fail()
+    try:
+        statuses = []
+        for _ in range(5):
+            start = person.get("/signin")
+            statuses.append(person.post(start.form("/signin"), phone=person.wa_id).status_code)
+    finally:
+        provider.receiver.status = 200
+    assert statuses == [503] * 5
+    start = person.get("/signin")
+    over = person.post(start.form("/signin"), phone=person.wa_id)
+    assert over.status_code == 429
+    assert "Too many codes were asked for." in " ".join(over.text.split())
+    assert provider.codes_for(person) == []
