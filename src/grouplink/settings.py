@@ -1,7 +1,9 @@
 """Every setting, read from the environment (prefix ``GROUPLINK_``) with embedded defaults.
 
 The default profile is ``local``: an embedded SQLite file in ``./grouplink-data``,
-sandbox helpers on, Meta's limits. ``production`` turns the sandbox helpers off.
+sandbox helpers on, Meta's limits. ``production`` turns the sandbox helpers off and
+wants a real code sender. Each field's ``description`` is its row in
+docs/configuration.md (``python -m grouplink.settings_doc``).
 """
 
 from __future__ import annotations
