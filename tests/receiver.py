@@ -48,6 +48,7 @@ class Receiver:
     status: int = 200  # answer to POSTs
     delay_s: float = 0.0  # hang this long before answering
     echo_challenge: bool = True
+    failure_body: bytes = b"failing on purpose"  # what a non-2xx answer says
     deliveries: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -96,7 +97,7 @@ class Receiver:
                         receiver.deliveries.append(
                             Delivery(self.path, dict(self.headers.items()), body, time.time())
                         )
-                self._answer(status, b"ok" if status < 300 else b"failing on purpose")
+                self._answer(status, b"ok" if status < 300 else receiver.failure_body)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True

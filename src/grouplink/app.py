@@ -28,6 +28,7 @@ from grouplink.graph.idempotency import IdempotentWrites
 from grouplink.graph.openapi import install_openapi
 from grouplink.http import RequestContext, install_error_handlers
 from grouplink.logs import configure_logging
+from grouplink.services.code_senders import build_sender
 from grouplink.services.core import build_core
 from grouplink.services.idempotency import Sweeper
 from grouplink.services.readiness import Readiness
@@ -48,6 +49,7 @@ base URL. Every error uses the Graph envelope.
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    sender = build_sender(settings)  # refuses one that cannot work, before anything starts
     configure_logging(settings.log_level)
     core = build_core(settings)
 
@@ -99,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.core = core
     app.state.settings = settings
-    app.state.web = Web.from_settings(core, settings)
+    app.state.web = Web.from_settings(core, settings, sender)
     app.state.throttle = app.state.web.throttle  # one limiter for every door
     install_error_handlers(app)
     install_openapi(app)

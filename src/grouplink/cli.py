@@ -73,6 +73,16 @@ def load_settings(**overrides: Any) -> Settings:
         raise click.ClickException(f"bad setting: {problems}") from None
 
 
+def check_code_sender(settings: Settings) -> None:
+    """The code sender the settings name, or one line saying why the server won't start."""
+    from grouplink.services.code_senders import SenderRefused, build_sender
+
+    try:
+        build_sender(settings)
+    except SenderRefused as refused:
+        raise click.ClickException(str(refused)) from None
+
+
 @click.group()
 def main() -> None:
     """Self-hosted group invite links, wire-compatible with the WhatsApp Cloud API."""
@@ -90,6 +100,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = load_settings(**overrides)
+    check_code_sender(settings)
     # Workers are separate processes that read settings from the environment.
     for key, value in overrides.items():
         os.environ[f"GROUPLINK_{key.upper()}"] = str(value)

@@ -6,6 +6,9 @@ session. Rate limits are the door's job; the locks after wrong tries live here,
 in the database, so they hold across processes and machines: a code's own (its
 tries), and the number's (its budget of wrong codes across all its codes, then
 lockouts that grow; see :class:`grouplink.domain.signin.GuessRules`).
+
+A code that the sender could not deliver is deleted, and the number's earlier
+code keeps working: a failed resend costs nobody the code they already have.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+import structlog
 
 from grouplink.domain import ids
 from grouplink.domain.signin import (
@@ -25,11 +29,13 @@ from grouplink.domain.signin import (
     hash_code,
     new_code,
 )
-from grouplink.services.code_senders import CodeSender
+from grouplink.services.code_senders import CodeSender, SendFailed
 from grouplink.services.core import Core
 from grouplink.services.sessions import NewSession, start_in
 from grouplink.store import guesses
 from grouplink.store.tables import signin_codes
+
+log = structlog.get_logger("grouplink.signin")
 
 ATTEMPT_ID_LENGTH = 24
 KEEP_OLD_CODES_MS = 24 * 3600 * 1000
@@ -41,6 +47,10 @@ class IssuedCode:
     attempt_id: str  # names this sign-in attempt in the code form
     code: str  # for the sender, and for the page in sandbox mode only
     expires_at: int
+
+
+class CodeNotSent(Exception):
+    """The sender could not deliver the code (it is logged why); no new code was made."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +74,9 @@ def _secret(core: Core) -> bytes:
 async def request_code(
     core: Core, sender: CodeSender, wa_id: str, rules: SignInRules
 ) -> IssuedCode:
-    """A new code for ``wa_id``; earlier codes of the number stop working. None is made
-    while the number is locked out (:class:`NumberLocked`)."""
+    """A new code for ``wa_id``, sent; once it is, earlier codes of the number stop
+    working. None is made while the number is locked out (:class:`NumberLocked`);
+    :class:`CodeNotSent` if the sender fails, and then the earlier codes still work."""
     now = core.clock()
     attempt_id, code = ids.base62(ATTEMPT_ID_LENGTH), new_code()
     expires_at = now + rules.code_seconds * 1000
@@ -79,22 +90,45 @@ async def request_code(
                 signin_codes.c.expires_at < now - KEEP_OLD_CODES_MS,
             )
         )
-        await conn.execute(
-            sa.update(signin_codes)
-            .where(signin_codes.c.wa_id == wa_id, signin_codes.c.used_at.is_(None))
-            .values(used_at=now)
-        )
-        await conn.execute(
-            sa.insert(signin_codes).values(
+        inserted = await conn.execute(
+            sa.insert(signin_codes)
+            .values(
                 id=attempt_id,
                 wa_id=wa_id,
                 code_hash=hash_code(_secret(core), attempt_id, code),
                 created_at=now,
                 expires_at=expires_at,
             )
+            .returning(signin_codes.c.pk)
         )
-    await sender.send(wa_id, code, rules.code_seconds)
+        pk = inserted.scalar_one()
+    try:
+        await sender.send(wa_id, code, rules.code_seconds)
+    except Exception as error:  # any sender's failure, a plug-in's too: the person retries
+        await _forget_code(core, pk)
+        failure = str(error) or type(error).__name__
+        # A provider's refusal is one line; anything else (a plug-in's bug) its traceback.
+        unexpected = not isinstance(error, SendFailed)
+        log.warning("sign-in code not sent", wa_id=wa_id, error=failure, exc_info=unexpected)
+        raise CodeNotSent(failure) from error
+    async with core.db.write() as conn:
+        # Only codes made before this one: of two asked for at once, the later one
+        # always stays valid.
+        await conn.execute(
+            sa.update(signin_codes)
+            .where(
+                signin_codes.c.wa_id == wa_id,
+                signin_codes.c.pk < pk,
+                signin_codes.c.used_at.is_(None),
+            )
+            .values(used_at=core.clock())
+        )
     return IssuedCode(attempt_id, code, expires_at)
+
+
+async def _forget_code(core: Core, pk: int) -> None:
+    async with core.db.write() as conn:
+        await conn.execute(sa.delete(signin_codes).where(signin_codes.c.pk == pk))
 
 
 async def verify_code(core: Core, attempt_id: str, typed: str, rules: SignInRules) -> SignedIn:

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from grouplink.domain.signin import GuessRules
 from grouplink.services import sessions
-from grouplink.services.code_senders import CodeSender, load_sender
+from grouplink.services.code_senders import CodeSender
 from grouplink.services.core import Core
 from grouplink.services.opens import OpenCounter
 from grouplink.services.signin import SignInRules
@@ -35,12 +35,12 @@ class Web:
     opens: OpenCounter
 
     @classmethod
-    def from_settings(cls, core: Core, settings: Settings) -> Web:
+    def from_settings(cls, core: Core, settings: Settings, sender: CodeSender) -> Web:
         return cls(
             core=core,
             settings=settings,
             throttle=Throttle(core, settings.redis_url),
-            sender=load_sender(settings.code_sender),
+            sender=sender,
             rules=SignInRules(
                 code_seconds=settings.signin_code_seconds,
                 max_attempts=settings.signin_max_attempts,

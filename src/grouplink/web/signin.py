@@ -44,6 +44,7 @@ router = APIRouter(include_in_schema=False, dependencies=FORM_TEXT)
 BAD_NUMBER = "Enter your full number with its country code, like +1 555 010 0000."
 TOO_MANY_CODES = "Too many codes were asked for. Wait a few minutes, then try again."
 TOO_MANY_TRIES = "Too many tries from your connection. Wait a few minutes, then try again."
+NOT_SENT = "We could not send the code. Try again in a minute."
 
 
 @router.get("/signin")
@@ -84,6 +85,12 @@ async def send_code(
             visitor, target, phone=phone, error=_locked_message(web, locked), status=429
         )
         return _retry_after(web, page, locked)
+    except signin.CodeNotSent:
+        # The ask still counts against the rate limits: a timed-out send may have
+        # arrived, and a failing provider must not be asked without limit.
+        page = _phone_page(visitor, target, phone=phone, error=NOT_SENT, status=503)
+        page.headers["Retry-After"] = "60"
+        return page
     return _code_page(
         web,
         visitor,
