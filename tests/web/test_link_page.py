@@ -66,7 +66,7 @@ def test_a_working_link_shows_the_group_and_unfurls(
     assert page.headings == ["Book club"]
     assert "1 participant" in page.text and "New members welcome!" in page.text
     # Signed out, "Join group" leads to sign-in and back.
-    assert page.link("Join group") == f"/signin?next=/{group['code']}"
+    assert page.link("Join group") == f"/signin?next=/{group['code']}&intent=join"
     og = page.og
     assert og["og:title"] == og["twitter:title"] == "Book club"
     assert og["og:description"] == "We read one novel a month. New members welcome!"

@@ -235,4 +235,4 @@ def test_a_signed_out_post_goes_to_sign_in(
     group = create_group(api, biz, subject="Door")
     answer = person.client.post(f"/{group['code']}", data={"action": "join"})
     assert answer.status_code == 303
-    assert answer.headers["location"] == f"/signin?next=/{group['code']}"
+    assert answer.headers["location"] == f"/signin?next=/{group['code']}&intent=join"

@@ -56,6 +56,12 @@ def clean_code(raw: str) -> str:
     return "".join(raw.split())[: CODE_DIGITS * 2]
 
 
+def looks_like_a_code(typed: str) -> bool:
+    """Whether ``typed`` could be a code at all: checking one that can't uses no try."""
+    cleaned = clean_code(typed)
+    return len(cleaned) == CODE_DIGITS and cleaned.isascii() and cleaned.isdigit()
+
+
 def hash_code(secret: bytes, attempt_id: str, code: str) -> str:
     return hmac.new(secret, f"{attempt_id}:{code}".encode(), hashlib.sha256).hexdigest()
 

@@ -36,6 +36,7 @@ from grouplink.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 DONE = frozenset({"joined", "withdrawn", "full"})
+JOIN = "join"  # the intent a sign-in carries from the link page's Join or Request button
 
 
 @router.api_route(LINK_PAGE, methods=["GET", "HEAD"])
@@ -80,32 +81,49 @@ async def link_action(
     answer_3: Annotated[str, Form()] = "",
 ) -> Response:
     if visitor.wa_id is None:
-        return see_other(f"/signin?next={link_path(code)}")
+        return see_other(signin_path(code))
     check_form(visitor, csrf)
-    rate = web.settings.rate_join
-    await web.throttle.check(
-        Hit(rate, "join-address", visitor.address), Hit(rate, "join-person", visitor.wa_id)
-    )
     if action == "withdraw":
+        await _check_join_rate(web, visitor.address, visitor.wa_id)
         return see_other(link_path(code, await _withdraw(web, code, visitor.wa_id)))
     answers = [answer_1, answer_2, answer_3]
     while answers and not answers[-1].strip():
         answers.pop()  # the form has a field for each question: only those count
     try:
-        outcome = await joins.open_link(
-            web.core, code, visitor.wa_id, door="link_page", answers=answers
+        return see_other(
+            await join_through_link(web, code, visitor.wa_id, visitor.address, answers)
         )
-    except GroupFull:
-        return see_other(link_path(code, "full"))
-    except (LinkDead, Banned, DuplicateParticipant):
-        return see_other(link_path(code))  # the page, fetched again, says why
     except InvalidParameter as refused:  # an answer missing or too long: ask again
         preview = await link_preview.preview(web.core, code, visitor.wa_id)
         if preview.group is None:
             return see_other(link_path(code))
         asked = answers[: len(preview.group.questions)]
         return _page(web, visitor, code, preview, None, answers=asked, error=refused.details)
-    return see_other(link_path(code, "joined" if outcome.status == "joined" else None))
+
+
+def signin_path(code: str) -> str:
+    """Sign-in, then back to the link to join it (or ask to) without pressing again."""
+    return f"/signin?next={link_path(code)}&intent={JOIN}"
+
+
+async def join_through_link(
+    web: Web, code: str, wa_id: str, address: str, answers: list[str]
+) -> str:
+    """Join, or ask to join, through the link: the page to go to next. Raises
+    InvalidParameter when the join questions' answers are missing or too long."""
+    await _check_join_rate(web, address, wa_id)
+    try:
+        outcome = await joins.open_link(web.core, code, wa_id, door="link_page", answers=answers)
+    except GroupFull:
+        return link_path(code, "full")
+    except (LinkDead, Banned, DuplicateParticipant):
+        return link_path(code)  # the page, fetched again, says why
+    return link_path(code, "joined" if outcome.status == "joined" else None)
+
+
+async def _check_join_rate(web: Web, address: str, wa_id: str) -> None:
+    rate = web.settings.rate_join
+    await web.throttle.check(Hit(rate, "join-address", address), Hit(rate, "join-person", wa_id))
 
 
 async def _withdraw(web: Web, code: str, wa_id: str) -> str | None:
@@ -160,7 +178,7 @@ def _open_context(
         "withdrawn": done == "withdrawn",
         "restricted": preview.restricted,
         "here": here,
-        "signin_url": f"/signin?next={here}",
+        "signin_url": signin_path(code),
         "initials": format.initials(group.subject),
         "tint": format.tint(group.key),
         "count": format.participants(group.participant_count),

@@ -7,12 +7,15 @@ checks it, starts a session and goes on to ``next``; ``POST /signout`` ends it.
 
 from __future__ import annotations
 
+from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from grouplink.domain.errors import InvalidParameter
+from grouplink.domain.groups import JoinApprovalMode
 from grouplink.domain.people import typed_phone
 from grouplink.domain.signin import (
     CODE_DIGITS,
@@ -20,9 +23,10 @@ from grouplink.domain.signin import (
     CodeWrong,
     NumberLocked,
     SignInRefused,
+    looks_like_a_code,
 )
 from grouplink.inputs import FORM_TEXT
-from grouplink.services import sessions, signin
+from grouplink.services import link_preview, sessions, signin
 from grouplink.services.throttle import Hit
 from grouplink.web.context import (
     FormField,
@@ -35,7 +39,8 @@ from grouplink.web.context import (
     hand_over,
 )
 from grouplink.web.format import display_phone, moment, waiting_time
-from grouplink.web.navigation import safe_next, see_other
+from grouplink.web.link_page import JOIN, join_through_link
+from grouplink.web.navigation import link_code, safe_next, see_other
 from grouplink.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=FORM_TEXT)
@@ -47,14 +52,42 @@ TOO_MANY_TRIES = "Too many tries from your connection. Wait a few minutes, then 
 NOT_SENT = "We could not send the code. Try again in a minute."
 
 
-@router.get("/signin")
-async def signin_page(visitor: VisitorDep, next: str | None = None) -> Response:
+@dataclass(frozen=True, slots=True)
+class Journey:
+    """Where the person goes once signed in, and what they set out to do there."""
+
+    next: str
+    intent: str = ""  # JOIN: join (or ask to join) the invite link at ``next``
+    group: str = ""  # the subject of the group whose link ``next`` is: pages name it
+    asks: bool = False  # whether joining it is asking an admin
+
+
+async def _journey(web: Web, next: str | None, intent: str | None) -> Journey:
     target = safe_next(next)
+    code = link_code(target)
+    if code is None:
+        return Journey(target)
+    group = (await link_preview.preview(web.core, code)).group
+    if group is None:
+        return Journey(target)
+    return Journey(
+        target,
+        JOIN if intent == JOIN else "",
+        group.subject,
+        group.approval is JoinApprovalMode.APPROVAL_REQUIRED,
+    )
+
+
+@router.get("/signin")
+async def signin_page(
+    web: WebDep, visitor: VisitorDep, next: str | None = None, intent: str | None = None
+) -> Response:
+    journey = await _journey(web, next, intent)
     page: Response
     if visitor.wa_id is not None:
-        page = render("signin_done.html", **chrome(visitor, "/signin"), next=target)
+        page = render("signin_done.html", **chrome(visitor, "/signin"), next=journey.next)
     else:
-        page = _phone_page(visitor, target)
+        page = _phone_page(visitor, journey)
     return visitor.keep_cookies(page)
 
 
@@ -65,36 +98,37 @@ async def send_code(
     csrf: FormField = "",
     phone: FormField = "",
     next: FormField = "",
+    intent: FormField = "",
 ) -> Response:
     check_form(visitor, csrf)
-    target = safe_next(next)
+    journey = await _journey(web, next, intent)
     try:
         wa_id = typed_phone(phone)
     except InvalidParameter:
-        return _phone_page(visitor, target, phone=phone, error=BAD_NUMBER, status=400)
+        return _phone_page(visitor, journey, phone=phone, error=BAD_NUMBER, status=400)
     settings = web.settings
     if not await web.throttle.allow(
         Hit(settings.rate_signin_address, "signin-address", visitor.address),
         Hit(settings.rate_signin_number, "signin-number", wa_id),
     ):
-        return _phone_page(visitor, target, phone=phone, error=TOO_MANY_CODES, status=429)
+        return _phone_page(visitor, journey, phone=phone, error=TOO_MANY_CODES, status=429)
     try:
         issued = await signin.request_code(web.core, web.sender, wa_id, web.rules)
     except NumberLocked as locked:
         page = _phone_page(
-            visitor, target, phone=phone, error=_locked_message(web, locked), status=429
+            visitor, journey, phone=phone, error=_locked_message(web, locked), status=429
         )
         return _retry_after(web, page, locked)
     except signin.CodeNotSent:
         # The ask still counts against the rate limits: a timed-out send may have
         # arrived, and a failing provider must not be asked without limit.
-        page = _phone_page(visitor, target, phone=phone, error=NOT_SENT, status=503)
+        page = _phone_page(visitor, journey, phone=phone, error=NOT_SENT, status=503)
         page.headers["Retry-After"] = "60"
         return page
     return _code_page(
         web,
         visitor,
-        target,
+        journey,
         wa_id,
         issued.attempt_id,
         sandbox_code=issued.code if settings.sandbox_enabled else None,
@@ -110,24 +144,49 @@ async def check_code(
     phone: FormField = "",
     code: FormField = "",
     next: FormField = "",
+    intent: FormField = "",
+    shown: FormField = "",  # sandbox mode: the code the page showed, to show it again
 ) -> Response:
     check_form(visitor, csrf)
-    target = safe_next(next)
+    journey = await _journey(web, next, intent)
     wa_id = phone if phone.isdigit() and len(phone) <= 15 else ""
+    sandbox_code = shown if web.settings.sandbox_enabled and looks_like_a_code(shown) else None
+
+    def again(error: str, status: int, *, attempt: str = attempt, locked: bool = False) -> Response:
+        return _code_page(
+            web,
+            visitor,
+            journey,
+            wa_id,
+            attempt,
+            error=error,
+            status=status,
+            locked=locked,
+            sandbox_code=sandbox_code if attempt else None,
+        )
+
+    if not looks_like_a_code(code):
+        return again(f"Enter the {CODE_DIGITS} digits of the code we sent.", 400)
     checks = Hit(web.settings.rate_code_check, "code-address", visitor.address)
     if not await web.throttle.allow(checks):
-        return _code_page(web, visitor, target, wa_id, attempt, error=TOO_MANY_TRIES, status=429)
+        return again(TOO_MANY_TRIES, 429)
     try:
         signed_in = await signin.verify_code(web.core, attempt, code, web.rules)
     except NumberLocked as locked:
-        said = _locked_message(web, locked)
-        page = _code_page(web, visitor, target, wa_id, "", error=said, status=429, locked=True)
-        return _retry_after(web, page, locked)
+        return _retry_after(
+            web, again(_locked_message(web, locked), 429, attempt="", locked=True), locked
+        )
     except SignInRefused as refused:
         error, can_retry = _refusal_message(refused)
-        return _code_page(
-            web, visitor, target, wa_id, attempt if can_retry else "", error=error, status=400
-        )
+        return again(error, 400, attempt=attempt if can_retry else "")
+    target = journey.next
+    code_in_link = link_code(target)
+    if journey.intent == JOIN and code_in_link is not None:
+        # The person pressed Join (or Request to join) before signing in: do it now.
+        with suppress(InvalidParameter):  # the group asks questions first: its page asks
+            target = await join_through_link(
+                web, code_in_link, signed_in.wa_id, visitor.address, []
+            )
     return await hand_over(web, visitor, signed_in.session.token, target)
 
 
@@ -166,13 +225,14 @@ def _retry_after(web: Web, page: Response, locked: NumberLocked) -> Response:
 
 
 def _phone_page(
-    visitor: Visitor, target: str, *, phone: str = "", error: str = "", status: int = 200
+    visitor: Visitor, journey: Journey, *, phone: str = "", error: str = "", status: int = 200
 ) -> Response:
     return render(
         "signin_phone.html",
         status,
         **chrome(visitor, "/signin"),
-        next=target,
+        journey=journey,
+        next=journey.next,
         phone=phone,
         error=error,
     )
@@ -181,7 +241,7 @@ def _phone_page(
 def _code_page(
     web: Web,
     visitor: Visitor,
-    target: str,
+    journey: Journey,
     wa_id: str,
     attempt: str,
     *,
@@ -192,7 +252,8 @@ def _code_page(
 ) -> Response:
     context: dict[str, Any] = {
         **chrome(visitor, "/signin"),
-        "next": target,
+        "journey": journey,
+        "next": journey.next,
         "attempt": attempt,
         "phone": wa_id,
         "shown_phone": display_phone(wa_id) if wa_id else "your phone",
