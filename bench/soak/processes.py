@@ -59,11 +59,14 @@ class AppServer:
 
     def kill_one(self, rng: random.Random, timeout: float = 90) -> bool:
         """SIGKILL one worker; True once the supervisor has all four again."""
-        pids = self.server.worker_pids()
+        deadline = time.monotonic() + timeout
+        while len(pids := self.server.worker_pids()) < APP_WORKERS:  # one still starting
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
         victim = rng.choice(pids)
         with suppress(ProcessLookupError):
             os.kill(victim, signal.SIGKILL)
-        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             now = self.server.worker_pids()
             if victim not in now and len(now) >= APP_WORKERS:
