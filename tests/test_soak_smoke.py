@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from bench.soak.checks import Entry, _link_limits, _no_join_after_end, _no_join_while_paused
+from bench.soak.checks import Entry, link_limits, no_join_after_end, no_join_while_paused
 from bench.soak.receiver import VERIFY_TOKEN, Behaviour, DedupingReceiver
 
 from grouplink.domain.webhooks import signature_256
@@ -98,29 +98,29 @@ def test_checks_catch_a_link_let_past_its_limit() -> None:
         _entry(1, "participants.add", 5, wa_ids=["1"]),
         _entry(2, "participants.add", 6, wa_ids=["2"]),
     ]
-    assert _link_limits(log, {1: _link(use_limit=2, joined_count=2)}).ok
-    broken = _link_limits(log, {1: _link(use_limit=1, joined_count=2)})
+    assert link_limits(log, {1: _link(use_limit=2, joined_count=2)}).ok
+    broken = link_limits(log, {1: _link(use_limit=1, joined_count=2)})
     assert not broken.ok and "2 in, limit 1" in broken.detail
 
 
 def test_checks_catch_a_join_after_the_revoke_and_after_the_expiry() -> None:
     revoke = _entry(2, "link.revoke", 100)
     before = [_entry(1, "participants.add", 90, wa_ids=["1"]), revoke]
-    assert _no_join_after_end(before, {1: _link(ended_at=100)}).ok
+    assert no_join_after_end(before, {1: _link(ended_at=100)}).ok
     after = [revoke, _entry(3, "participants.add", 101, wa_ids=["1"])]
-    broken = _no_join_after_end(after, {1: _link(ended_at=100)})
+    broken = no_join_after_end(after, {1: _link(ended_at=100)})
     assert not broken.ok and "after its link.revoke #2" in broken.detail
     expired = [_entry(1, "join_request.create", 100)]
-    assert not _no_join_after_end(expired, {1: _link(expires_at=100)}).ok
+    assert not no_join_after_end(expired, {1: _link(expires_at=100)}).ok
 
 
 def test_checks_catch_a_join_while_paused() -> None:
     pause = _entry(1, "link.update", 100, paused_until=200)
-    assert _no_join_while_paused([pause, _entry(2, "participants.add", 200)], {1: _link()}).ok
-    broken = _no_join_while_paused([pause, _entry(2, "participants.add", 150)], {1: _link()})
+    assert no_join_while_paused([pause, _entry(2, "participants.add", 200)], {1: _link()}).ok
+    broken = no_join_while_paused([pause, _entry(2, "participants.add", 150)], {1: _link()})
     assert not broken.ok
     resumed = _entry(2, "link.update", 120, paused_until=None)
-    assert _no_join_while_paused(
+    assert no_join_while_paused(
         [pause, resumed, _entry(3, "participants.add", 150)], {1: _link()}
     ).ok
 

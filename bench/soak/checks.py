@@ -62,9 +62,9 @@ async def run_checks(
         links = {r["pk"]: r for r in await conn.fetch("SELECT * FROM invite_links")}
         return [
             await _group_limit(conn, log, world, max_participants),
-            _link_limits(log, links),
-            _no_join_after_end(log, links),
-            _no_join_while_paused(log, links),
+            link_limits(log, links),
+            no_join_after_end(log, links),
+            no_join_while_paused(log, links),
             await _events(conn, receiver),
             await _nothing_lost(conn, world),
         ]
@@ -104,7 +104,7 @@ async def _group_limit(
     return _check("participants never over the group limit", problems, figures)
 
 
-def _link_limits(log: list[Entry], links: dict[int, Any]) -> Check:
+def link_limits(log: list[Entry], links: dict[int, Any]) -> Check:
     """Everyone who came in through a link, at once or approved, counts once against it."""
     admitted: dict[int, int] = defaultdict(int)
     for entry in log:
@@ -142,7 +142,7 @@ def _ending_entries(log: list[Entry], links: dict[int, Any]) -> dict[int, Entry]
     return found
 
 
-def _no_join_after_end(log: list[Entry], links: dict[int, Any]) -> Check:
+def no_join_after_end(log: list[Entry], links: dict[int, Any]) -> Check:
     """No join or request through a link after it was revoked, reset or deleted (in the
     log's order, and by the times recorded) or at or after its expiry."""
     endings = _ending_entries(log, links)
@@ -176,7 +176,7 @@ def _no_join_after_end(log: list[Entry], links: dict[int, Any]) -> Check:
     return _check("no join through a link after it ended", problems, figures)
 
 
-def _no_join_while_paused(log: list[Entry], links: dict[int, Any]) -> Check:
+def no_join_while_paused(log: list[Entry], links: dict[int, Any]) -> Check:
     """The pause in force for a link is the last one set before the join, in log order."""
     pause: dict[int, int | None] = {}
     paused_tries = 0
