@@ -267,11 +267,12 @@ async def authorize(conn: AsyncConnection, group: Row, actor: Actor, ability: Ab
 
 async def delete_group(core: Core, business_id: str, group_id: str, actor: Actor) -> str:
     """Remove every participant, end every link, and retire the group."""
-    now, request_id = core.clock(), ids.request_id()
+    request_id = ids.request_id()
     async with core.db.write() as conn:
         group = await queries.find_group(conn, business_id, group_id, lock=True)
         if group is None:
             raise GroupUnknown(f"No group with id {group_id}")
+        now = core.clock()  # under the lock: its links end after every join that went first
         await authorize(conn, group, actor, Ability.DELETE)
         await links.end_links(conn, group.pk, LinkEnd.GROUP_DELETED, actor.label, now)
         await conn.execute(sa.delete(participants).where(participants.c.group_pk == group.pk))

@@ -158,9 +158,11 @@ async def revoke_link(
     core: Core, business_id: str, group_id: str, link_id: str, actor: Actor
 ) -> None:
     """The link stops working at once; revoking a revoked link changes nothing."""
-    now = core.clock()
     async with core.db.write() as conn:
         group = await writable_group(conn, business_id, group_id, actor, Ability.MANAGE_LINK)
+        # Read under the group's lock, as a join reads its time: a join that went first
+        # is never recorded after the end of the link it came through.
+        now = core.clock()
         link = await _find(conn, group, link_id)
         if link.state != LinkState.ACTIVE:
             return

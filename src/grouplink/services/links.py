@@ -41,9 +41,11 @@ async def reset_link(
 ) -> str:
     """A new primary link; every earlier working link of the group (or, with
     ``primary_only``, the primary alone) stops working in the same commit."""
-    now = core.clock()
     async with core.db.write() as conn:
         group = await writable_group(conn, business_id, group_id, actor, Ability.MANAGE_LINK)
+        # Read under the group's lock, as a join reads its time: a join that went first
+        # is never recorded after the end of the link it came through.
+        now = core.clock()
         ended = await links.end_links(
             conn, group.pk, LinkEnd.RESET, actor.label, now, primary_only=primary_only
         )
@@ -94,9 +96,9 @@ async def _new_primary(conn: AsyncConnection, group: Row, actor: Actor, now: int
 
 async def delete_link(core: Core, business_id: str, group_id: str, actor: Actor) -> None:
     """End every link of the group; none works until the next reset."""
-    now = core.clock()
     async with core.db.write() as conn:
         group = await writable_group(conn, business_id, group_id, actor, Ability.MANAGE_LINK)
+        now = core.clock()  # under the lock, as in reset_link
         ended = await links.end_links(conn, group.pk, LinkEnd.DELETED, actor.label, now)
         await queries.audit(
             conn,
