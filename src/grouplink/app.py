@@ -29,6 +29,7 @@ from grouplink.graph.openapi import install_openapi
 from grouplink.http import RequestContext, install_error_handlers
 from grouplink.inputs import refuse_unusable_text
 from grouplink.logs import configure_logging
+from grouplink.metrics import endpoint as metrics
 from grouplink.services.core import build_core
 from grouplink.services.idempotency import Sweeper
 from grouplink.services.readiness import Readiness
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(signin.router)
     app.include_router(console.router)
     console_access.install(app)
+    metrics.install(app, core, settings)  # late: no request on a hot path tries its route
     app.include_router(fallback.router)
     if settings.sandbox_enabled:
         app.include_router(sandbox.router)

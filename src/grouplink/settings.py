@@ -110,6 +110,16 @@ class Settings(BaseSettings):
             "X-Forwarded-Proto are believed; empty: nobody's."
         ),
     )
+    metrics_allow: str = Field(
+        default="",
+        description=(
+            "Addresses or networks (comma-separated) that may read /metrics; empty: anyone "
+            "in the local profile, loopback and private networks in production."
+        ),
+    )
+    metrics_token: str = Field(
+        default="", description="If set, /metrics also asks for Authorization: Bearer <token>."
+    )
     code_sender: str = Field(
         default="log",
         description='Where sign-in codes go: "log" (the server log) or "package.module:factory".',
@@ -162,7 +172,7 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' is not a rate such as 20/minute or 5/15 minutes") from None
         return value
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
     def _proxies(cls, value: str) -> str:
         for item in proxy_list(value):
