@@ -67,20 +67,30 @@ def test_requests_add_up_over_every_worker_by_route_template(
     assert group["id"] not in after.text  # routes by their template, never with ids
 
 
-def test_unmatched_paths_and_odd_methods_share_one_label_each(server: Server) -> None:
+def test_routes_are_labelled_by_template_and_strays_share_one_label(server: Server) -> None:
     before = scrape(server.base_url)
     strays = [f"/v23.0/{os.urandom(6).hex()}/a/b/c" for _ in range(3)]
     for path in strays:
         assert httpx.get(server.base_url + path).status_code == 404
+    group_id = os.urandom(6).hex()
+    taken = {  # what took each path: a prefixed router's route, a mount, a plain route
+        f"/console/groups/{group_id}/members": "/console/groups/{group_id}/members",
+        "/static/grouplink.css": "/static/{path}",
+        "/openapi.json": "/openapi.json",
+    }
+    statuses = {path: httpx.get(server.base_url + path).status_code for path in taken}
     odd = httpx.request("PROPFIND", f"{server.base_url}/healthz")
     after = scrape(server.base_url)
 
-    unmatched = {"route": "unmatched", "method": "GET", "status": "404"}
-    assert after.value(REQUESTS, **unmatched) - before.value(REQUESTS, **unmatched) == 3
-    brewed = {"route": "/healthz", "method": "other", "status": str(odd.status_code)}
-    assert after.value(REQUESTS, **brewed) - before.value(REQUESTS, **brewed) == 1
+    def added(**labels: str) -> float:
+        return after.value(REQUESTS, **labels) - before.value(REQUESTS, **labels)
+
+    assert added(route="unmatched", method="GET", status="404") == 3
+    for path, route in taken.items():
+        assert added(route=route, method="GET", status=str(statuses[path])) == 1, path
+    assert added(route="/healthz", method="other", status=str(odd.status_code)) == 1
     assert not any(path.split("/")[2] in after.text for path in strays)
-    assert "PROPFIND" not in after.text
+    assert group_id not in after.text and "PROPFIND" not in after.text
 
 
 def decide(api: httpx.Client, method: str, group_id: str, ids: list[str]) -> httpx.Response:
