@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from starlette.routing import get_route_path
 from starlette.types import Scope
 
 from grouplink.metrics.meters import REQUEST_SECONDS
@@ -61,13 +60,14 @@ def _template(scope: Scope, route: Any, endpoint: Any) -> str:
             return UNMATCHED
         # An included router's route knows its path without the router's prefix
         # (/console): the prefix is what comes before the part its pattern matches.
-        path = get_route_path(scope)
+        path, root = str(scope["path"]), str(scope.get("root_path", ""))
+        path = path[len(root) :] if root and path.startswith(root) else path  # as routers see it
         for start in [i for i, c in enumerate(path) if c == "/"] + [len(path)]:
             if pattern.match(path[start:]):
                 return path[:start] + template
         return template
     if "app_root_path" in scope:  # a Mount took it: its prefix is what it added to root_path
-        return scope["root_path"][len(scope["app_root_path"]) :] + "/{path}"
+        return str(scope["root_path"])[len(scope["app_root_path"]) :] + "/{path}"
     for candidate in getattr(scope.get("app"), "routes", ()):
         if getattr(candidate, "endpoint", None) is endpoint:
             return str(candidate.path_format)
