@@ -4,6 +4,8 @@ delivers nothing itself (GROUPLINK_DISPATCHER=off), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -119,3 +121,19 @@ def test_a_worker_reports_its_deliveries_by_outcome_and_the_server_the_backlog(
         assert found.has("grouplink_db_pool_checked_out")
     assert len(ok.received()) == 2
     assert _backlog(scrape(quiet_server.base_url)) == (1, 1)  # still only the retry
+
+
+def test_a_worker_whose_metrics_port_is_taken_says_so_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "grouplink", "worker", "--metrics-port", str(port)],
+            env={**os.environ, "GROUPLINK_DATA_DIR": str(tmp_path)},
+            capture_output=True,
+            timeout=120,
+        )
+    assert done.returncode == 1, done.stderr
+    said = done.stderr.decode().strip()
+    assert said == f"Error: cannot serve metrics on 127.0.0.1:{port}: Address already in use", said
