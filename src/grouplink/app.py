@@ -30,6 +30,7 @@ from grouplink.http import RequestContext, install_error_handlers
 from grouplink.inputs import refuse_unusable_text
 from grouplink.logs import configure_logging
 from grouplink.metrics import endpoint as metrics
+from grouplink.metrics.pool import PoolSampler
 from grouplink.services.core import build_core
 from grouplink.services.idempotency import Sweeper
 from grouplink.services.readiness import Readiness
@@ -59,7 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await core.load_secret()
         rotator, opens, throttle = Rotator(core), app.state.web.opens, app.state.web.throttle
         sweeper = Sweeper(core)  # expired Idempotency-Keys
-        tasks = (rotator, opens, throttle, sweeper)
+        pool = PoolSampler(core.db)  # /metrics: this process's database pool
+        tasks = (rotator, opens, throttle, sweeper, pool)
         background = [asyncio.create_task(task.run()) for task in tasks]
         listener = core.db.change_listener()  # PostgreSQL: other machines' changes
         if listener is not None:
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         opens.stop()
         throttle.stop()
         sweeper.stop()
+        pool.stop()
         if listener is not None:
             listener.stop()
         await asyncio.gather(*background)

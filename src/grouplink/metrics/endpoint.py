@@ -9,7 +9,7 @@ from functools import partial
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
-from grouplink.metrics import actions, folder, pool, readings
+from grouplink.metrics import actions, folder, readings
 from grouplink.metrics.access import Access
 from grouplink.metrics.exposition import CONTENT_TYPE, render
 from grouplink.metrics.readings import Readings
@@ -42,8 +42,8 @@ def serve_metrics(app: FastAPI, access: Access, read: Read) -> None:
 
 
 def install(app: FastAPI, core: Core, settings: Settings) -> None:
-    """The server's: serve /metrics, report this process's pool, count committed changes."""
+    """The server's: serve /metrics and count committed changes (the lifespan runs the
+    :class:`~grouplink.metrics.pool.PoolSampler`)."""
     serve_metrics(app, Access.from_settings(settings), partial(readings.read, core))
-    pool.watch(core.db)
     committed.listen(actions.count)
     folder.started()

@@ -1,7 +1,7 @@
 """``grouplink worker --metrics-port``: the worker's own /metrics, on a port of its own.
 
 A worker may run on another machine than any server, so it answers for itself:
-its deliveries by outcome, its pool, and the outbox backlog it reads. The door
+its deliveries by outcome, its pool (sampled), and the outbox backlog it reads. The door
 is a small uvicorn server in a thread (the worker's loop stays the dispatcher's);
 the database is read on the worker's loop, where its connections live. The same
 rules decide who may read it as on the server.
@@ -20,9 +20,10 @@ import uvicorn
 from fastapi import FastAPI
 
 from grouplink.http import install_error_handlers
-from grouplink.metrics import pool, readings
+from grouplink.metrics import readings
 from grouplink.metrics.access import Access
 from grouplink.metrics.endpoint import serve_metrics
+from grouplink.metrics.pool import PoolSampler
 from grouplink.metrics.readings import Readings
 from grouplink.services.core import Core
 from grouplink.settings import Settings
@@ -63,7 +64,8 @@ async def serving(
     # No proxy headers are read on this door: a forwarded scrape's address is unknown.
     access = dataclasses.replace(Access.from_settings(settings), proxies_trusted=False)
     serve_metrics(app, access, read)
-    pool.watch(core.db)
+    sampler = PoolSampler(core.db)
+    sampling = asyncio.create_task(sampler.run())
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, lifespan="off", log_config=None
     )
@@ -77,3 +79,5 @@ async def serving(
         server.should_exit = True
         await asyncio.to_thread(thread.join, 10)  # a scrape in flight reads on this loop
         sock.close()
+        sampler.stop()
+        await sampling
