@@ -24,6 +24,7 @@ from prometheus_client import REGISTRY
 
 from grouplink.domain.actors import Actor
 from grouplink.metrics import actions
+from grouplink.metrics.pool import PoolSampler
 from grouplink.services import businesses
 from grouplink.services.core import Core
 from grouplink.settings import normalize_database_url
@@ -199,6 +200,34 @@ def test_a_write_is_counted_once_it_commits_and_never_when_rolled_back(
                 await audit(conn, "link.rotate")
             # Never committed: rolled back at the end of the block.
             assert resets("schedule") == start[1] + 1
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
+def test_the_pool_sample_says_how_many_connections_are_in_use(
+    database_urls: dict[str, str | None], backend: str
+) -> None:
+    url = database_urls[backend]
+    assert url is not None
+
+    def gauge(name: str) -> float | None:
+        return REGISTRY.get_sample_value(name)
+
+    async def run() -> None:
+        db = Database(normalize_database_url(url), pool_size=3)
+        try:
+            sampler = PoolSampler(db)
+            assert gauge("grouplink_db_pool_size") == 3
+            async with db.read() as one, db.read() as two:
+                await one.execute(sa.text("SELECT 1"))
+                await two.execute(sa.text("SELECT 1"))
+                sampler.sample()
+                assert gauge("grouplink_db_pool_checked_out") == 2
+            sampler.sample()
+            assert gauge("grouplink_db_pool_checked_out") == 0
+            assert gauge("grouplink_db_pool_overflow") == 0  # the pool opens no more than its size
         finally:
             await db.dispose()
 
