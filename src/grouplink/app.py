@@ -28,6 +28,8 @@ from grouplink.graph.idempotency import IdempotentWrites
 from grouplink.graph.openapi import install_openapi
 from grouplink.http import RequestContext, install_error_handlers
 from grouplink.logs import configure_logging
+from grouplink.metrics import endpoint as metrics
+from grouplink.metrics.pool import PoolSampler
 from grouplink.services.code_senders import build_sender
 from grouplink.services.core import build_core
 from grouplink.services.idempotency import Sweeper
@@ -59,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await core.load_secret()
         rotator, opens, throttle = Rotator(core), app.state.web.opens, app.state.web.throttle
         sweeper = Sweeper(core)  # expired Idempotency-Keys
-        tasks = (rotator, opens, throttle, sweeper)
+        pool = PoolSampler(core.db)  # /metrics: this process's database pool
+        tasks = (rotator, opens, throttle, sweeper, pool)
         background = [asyncio.create_task(task.run()) for task in tasks]
         listener = core.db.change_listener()  # PostgreSQL: other machines' changes
         if listener is not None:
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         opens.stop()
         throttle.stop()
         sweeper.stop()
+        pool.stop()
         if listener is not None:
             listener.stop()
         await asyncio.gather(*background)
@@ -139,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console.router)
     console_access.install(app)
     app.include_router(front_door.router)
+    metrics.install(app, core, settings)  # late: no request on a hot path tries its route
     app.include_router(fallback.router)
     if settings.sandbox_enabled:
         app.include_router(sandbox.router)

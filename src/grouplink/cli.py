@@ -117,18 +117,21 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         f"{workers} worker{'s' if workers > 1 else ''})",
         err=True,
     )
-    uvicorn.run(
-        "grouplink.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        access_log=False,
-        log_level="warning",
-        # uvicorn would believe X-Forwarded-* from loopback; the app decides whom to
-        # believe (GROUPLINK_TRUSTED_PROXIES).
-        proxy_headers=False,
-    )
+    from grouplink.metrics import folder
+
+    with folder.for_workers(workers):  # their figures, added up at /metrics
+        uvicorn.run(
+            "grouplink.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            access_log=False,
+            log_level="warning",
+            # uvicorn would believe X-Forwarded-* from loopback; the app decides whom to
+            # believe (GROUPLINK_TRUSTED_PROXIES).
+            proxy_headers=False,
+        )
 
 
 async def _noop(_core: Any) -> None:
@@ -206,7 +209,11 @@ def demo(as_json: bool, name: str) -> None:
 
 @main.command()
 @click.option("--name", default=None, help="Worker name in logs and attempt records.")
-def worker(name: str | None) -> None:
+@click.option("--metrics-port", default=None, type=int, help="Serve /metrics on this port.")
+@click.option(
+    "--metrics-host", default="127.0.0.1", show_default=True, help="Interface of --metrics-port."
+)
+def worker(name: str | None, metrics_port: int | None, metrics_host: str) -> None:
     """Deliver webhooks from the outbox until SIGTERM (run any number of these).
 
     Set GROUPLINK_DISPATCHER=off on the servers when workers deliver instead.
@@ -214,18 +221,28 @@ def worker(name: str | None) -> None:
     import signal
 
     from grouplink.logs import configure_logging
+    from grouplink.metrics import worker_door
     from grouplink.webhooks.dispatcher import Dispatcher
 
     settings = load_settings()
     configure_logging(settings.log_level)
+    sock = None
+    if metrics_port is not None:
+        try:
+            sock = worker_door.listen(metrics_host, metrics_port)
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot serve metrics on {metrics_host}:{metrics_port}: {error.strerror}"
+            ) from None
 
     async def run(core: Any) -> None:
         dispatcher = Dispatcher(core, settings.dispatch_settings(), name)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, dispatcher.stop)
-        click.echo(f"worker {dispatcher.name} delivering webhooks", err=True)
-        await dispatcher.run()
+        async with worker_door.serving(core, settings, sock):
+            click.echo(f"worker {dispatcher.name} delivering webhooks", err=True)
+            await dispatcher.run()
         click.echo(f"worker {dispatcher.name} stopped", err=True)
 
     _with_core(settings, run, wait=True)

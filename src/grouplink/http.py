@@ -1,5 +1,5 @@
-"""What every request goes through, whatever its door: a trace id, a log line,
-a body size limit, and errors rendered for their door.
+"""What every request goes through, whatever its door: a trace id, a log line and
+its metrics, a body size limit, and errors rendered for their door.
 
 The one rule for errors: a page path (the link page, /signin..., /static; see
 :func:`grouplink.paths.is_page_path`) gets an HTML page with a human
@@ -31,6 +31,7 @@ from grouplink.domain.errors import (
 )
 from grouplink.graph.envelope import error_response, trace_id
 from grouplink.inputs import check_path_and_query
+from grouplink.metrics import traffic
 from grouplink.paths import is_page_path
 from grouplink.web.errors import page_for
 
@@ -42,7 +43,7 @@ CLIENT_CLOSED_REQUEST = 499
 
 
 class RequestContext:
-    """Pure ASGI middleware: fbtrace_id, access log line, body size limit."""
+    """Pure ASGI middleware: fbtrace_id, access log line and metrics, body size limit."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -90,15 +91,17 @@ class RequestContext:
             else:
                 log.exception("unhandled", fbtrace_id=trace_id.get())
         finally:
+            seconds = time.perf_counter() - started
             if gone:
                 status = CLIENT_CLOSED_REQUEST
                 log.info("client disconnected", path=scope["path"], fbtrace_id=trace_id.get())
+            traffic.observe(scope, status, seconds)  # /metrics: by route template
             log.info(
                 "request",
                 method=scope["method"],
                 path=scope["path"],
                 status=status,
-                ms=round((time.perf_counter() - started) * 1000, 2),
+                ms=round(seconds * 1000, 2),
                 fbtrace_id=trace_id.get(),
             )
             trace_id.reset(token)

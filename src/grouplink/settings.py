@@ -8,13 +8,19 @@ docs/configuration.md (``python -m grouplink.settings_doc``).
 
 from __future__ import annotations
 
-import ipaddress
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from grouplink.setting_values import (
+    check_networks,
+    check_rate,
+    normalize_database_url,
+    proxy_list,
+)
 
 if TYPE_CHECKING:
     from grouplink.webhooks.dispatcher import DispatchSettings
@@ -195,6 +201,16 @@ class Settings(BaseSettings):
             "nobody's."
         ),
     )
+    metrics_allow: str = Field(
+        default="",
+        description=(
+            "Addresses or networks (comma-separated) that may read /metrics; empty: anyone "
+            "in the local profile, loopback and private networks in production."
+        ),
+    )
+    metrics_token: str = Field(
+        default="", description="If set, /metrics also asks for Authorization: Bearer <token>."
+    )
     code_sender: str = Field(
         default="log",
         description=(
@@ -306,26 +322,14 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _rate(cls, value: str, info: ValidationInfo) -> str:
-        from limits import parse_many
-
         if not value and info.field_name == "rate_group_writes":
             return value  # the one limit that may be off
-        try:
-            parse_many(value)
-        except ValueError:
-            raise ValueError(f"'{value}' is not a rate such as 20/minute or 5/15 minutes") from None
-        return value
+        return check_rate(value)
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
-    def _proxies(cls, value: str) -> str:
-        for item in proxy_list(value):
-            try:
-                ipaddress.ip_network(item)  # an address, or a network without host bits
-            except ValueError:
-                said = f"'{item}' is not an address or a network such as 10.0.0.0/8"
-                raise ValueError(said) from None
-        return value
+    def _networks(cls, value: str) -> str:
+        return check_networks(value)
 
     @property
     def trusted_proxy_list(self) -> list[str]:
@@ -380,17 +384,4 @@ class Settings(BaseSettings):
         return (self.link_base or self.resolved_public_url).rstrip("/")
 
 
-def proxy_list(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def normalize_database_url(url: str) -> str:
-    """Accept the plain URLs people write and pick the async driver for them."""
-    for plain, driver in (
-        ("postgres://", "postgresql+asyncpg://"),
-        ("postgresql://", "postgresql+asyncpg://"),
-        ("sqlite://", "sqlite+aiosqlite://"),
-    ):
-        if url.startswith(plain):
-            return driver + url[len(plain) :]
-    return url
+__all__ = ["Settings", "normalize_database_url", "proxy_list"]

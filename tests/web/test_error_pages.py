@@ -51,7 +51,7 @@ def test_api_errors_keep_the_envelope(server: Server) -> None:
         assert_envelope(http.post("/sandbox/nothing/here/at/all"), 404)
         assert_envelope(http.post("/healthz"), 405)
         assert_envelope(http.post("/openapi.json"), 405)
-        assert_envelope(http.get("/metrics"), 404)
+        assert_envelope(http.post("/metrics"), 405)  # GET /metrics: tests/test_metrics.py
         assert http.get("/openapi.json").headers["content-type"] == "application/json"
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain.actors import Actor
+from grouplink.store import committed
 from grouplink.store.tables import audit_log, groups, invite_links
 
 
@@ -37,6 +38,7 @@ async def audit(
             "created_at": now,
         },
     )
+    committed.note(conn, action, detail)  # what the metrics count, once committed
 
 
 _INSERT_AUDIT = sa.insert(audit_log)

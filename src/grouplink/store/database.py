@@ -39,7 +39,7 @@ import structlog
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from grouplink.store import changes, notifications, shared_write
+from grouplink.store import changes, committed, notifications, shared_write
 from grouplink.store.changes import Changes, Noted
 from grouplink.store.listener import ChangeListener
 from grouplink.store.outage import unavailable
@@ -107,19 +107,21 @@ class Database:
         shared = shared_write.joined(self)
         if shared is not None:
             conn = await shared.open()
-            async with self._outages_named(), conn.begin_nested():
-                yield conn
+            with committed.savepoint(conn):
+                async with self._outages_named(), conn.begin_nested():
+                    yield conn
             return
-        noted = Noted()
+        noted, notes = Noted(), committed.Notes()
         try:
             async with self._transaction() as conn:
-                conn.info[changes.NOTED] = noted
+                conn.info[changes.NOTED], conn.info[committed.KEY] = noted, notes
                 try:
                     yield conn
                     if not self.is_sqlite and noted.unannounced:
                         await notifications.announce(conn, noted.unannounced)
                 finally:
-                    del conn.info[changes.NOTED]
+                    del conn.info[changes.NOTED], conn.info[committed.KEY]
+            notes.tell()  # reached only once the COMMIT went through
         finally:
             if noted.slots:  # also after a failed COMMIT, which may still have committed
                 self.changes.record(noted.slots)

@@ -243,3 +243,35 @@ async def release(conn: AsyncConnection, worker: str, pks: list[int]) -> None:
             .where(webhook_deliveries.c.pk.in_(pks), webhook_deliveries.c.leased_by == worker)
             .values(lease_until=None, leased_by=None)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    events: int  # events not yet delivered to every subscription that wants them
+    deliveries: int  # deliveries waiting for their first try or a retry
+    oldest_at: int | None  # when the oldest of those events happened (unix ms)
+
+
+async def backlog(conn: AsyncConnection) -> Backlog:
+    """What the dispatchers still have to do, in one statement on indexed columns: the
+    events not yet fanned out, and the pending deliveries with their events."""
+    new = (
+        sa.select(sa.func.count().label("events"), sa.func.min(outbox.c.created_at).label("oldest"))
+        .where(outbox.c.fanned_out_at.is_(None))
+        .subquery()
+    )
+    due = (
+        sa.select(
+            sa.func.count(sa.distinct(webhook_deliveries.c.event_pk)).label("events"),
+            sa.func.count().label("deliveries"),
+            sa.func.min(outbox.c.created_at).label("oldest"),
+        )
+        .join(outbox, outbox.c.pk == webhook_deliveries.c.event_pk)
+        .where(webhook_deliveries.c.state == PENDING)
+        .subquery()
+    )
+    # Two aggregates without GROUP BY: one row each, so their join is one row.
+    query = sa.select(new, due).select_from(new.join(due, sa.true()))
+    row = (await conn.execute(query)).one()
+    oldest = [at for at in (row[1], row[4]) if at is not None]
+    return Backlog(row[0] + row[2], row[3], min(oldest) if oldest else None)

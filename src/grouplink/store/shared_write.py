@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from grouplink.store import changes
+from grouplink.store import changes, committed
 from grouplink.store.changes import Changes, Noted
 
 OnOpen = Callable[[AsyncConnection], Awaitable[None]]
@@ -46,6 +46,7 @@ class SharedWrite:
         self._announce = announce
         self._transaction: AbstractAsyncContextManager[AsyncConnection] | None = None
         self._noted = Noted()
+        self._notes = committed.Notes()
         self.conn: AsyncConnection | None = None
 
     async def open(self) -> AsyncConnection:
@@ -55,7 +56,7 @@ class SharedWrite:
             return self.conn
         transaction = self._begin()
         conn = await transaction.__aenter__()
-        conn.info[changes.NOTED] = self._noted
+        conn.info[changes.NOTED], conn.info[committed.KEY] = self._noted, self._notes
         self._transaction, self.conn = transaction, conn
         try:
             await self._on_open(conn)
@@ -78,12 +79,14 @@ class SharedWrite:
         try:
             if error is None and self._announce is not None and self._noted.unannounced:
                 await self._announce(conn, self._noted.unannounced)  # sent on commit only
-            del conn.info[changes.NOTED]
+            del conn.info[changes.NOTED], conn.info[committed.KEY]
             if error is None:
                 await transaction.__aexit__(None, None, None)
+                self._notes.tell()  # reached only once the COMMIT went through
             else:
                 await transaction.__aexit__(type(error), error, None)
         finally:
+            self._notes = committed.Notes()
             if self._noted.slots:  # also after a failed COMMIT, which may still have committed
                 self._changes.record(self._noted.slots)
                 self._noted = Noted()

@@ -21,6 +21,7 @@ import structlog
 from grouplink.domain import webhooks
 from grouplink.domain.events import envelope
 from grouplink.domain.ids import base62
+from grouplink.metrics.deliveries import count_outcomes
 from grouplink.services.background import Rounds
 from grouplink.services.core import Core
 from grouplink.store import deliveries
@@ -102,11 +103,13 @@ class Dispatcher:
         if not claimed:
             return fanned > 0
         outcomes = await self._send_all(client, claimed)
+        steps = [self._next_step(c, o) for c, o in outcomes]
         async with self.core.db.write() as conn:
-            await deliveries.record(conn, self.name, [self._next_step(c, o) for c, o in outcomes])
+            await deliveries.record(conn, self.name, steps)
             sent = {o.delivery_pk for _, o in outcomes}
             unsent = [c.pk for c in claimed if c.pk not in sent]
             await deliveries.release(conn, self.name, unsent)
+        count_outcomes(steps)  # once recorded
         return True
 
     async def _send_all(
