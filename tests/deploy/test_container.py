@@ -122,7 +122,7 @@ def test_the_image_serves_as_documented(image: tuple[str, dict[str, str]]) -> No
         said = logs(env, name)
         assert "database is up to date" in said, said  # the entrypoint migrated first
     finally:
-        subprocess.run(["podman", "rm", "-f", "-t", "10", name], env=env, capture_output=True)
+        subprocess.run(["podman", "rm", "-f", "-v", "-t", "10", name], env=env, capture_output=True)
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
 
 
