@@ -38,6 +38,14 @@ class Delivery:
         return dict(event)
 
     @property
+    def status(self) -> dict[str, Any]:
+        """The one message status inside a ``messages`` webhook."""
+        [entry] = self.json["entry"]
+        [change] = entry["changes"]
+        [status] = change["value"]["statuses"]
+        return dict(status)
+
+    @property
     def field(self) -> str:
         return str(self.json["entry"][0]["changes"][0]["field"])
 
