@@ -131,4 +131,5 @@ class Receiver:
             if predicate(got):
                 return got
             time.sleep(0.05)
-        raise AssertionError(f"receiver timed out; got {[d.event for d in self.received()]}")
+        got = [d.json["entry"][0]["changes"][0]["value"] for d in self.received()]
+        raise AssertionError(f"receiver timed out; got {got}")
