@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import Server
 from tests.graph.helpers import assert_envelope, phone
+from tests.graph.idempotency_support import assert_replay_of
 from tests.messages.helpers import audit_rows, inbox, send_text
 from tests.support import Business, create_group, make_business
 
@@ -119,3 +120,12 @@ def test_another_businesss_number_is_unknown(
     )
     assert_envelope(answer, 400, 100)
     assert inbox(other, phone(6)) == []
+
+
+def test_a_retry_with_the_same_idempotency_key_sends_once(api: httpx.Client, biz: Business) -> None:
+    message = {"messaging_product": "whatsapp", "to": phone(7), "text": {"body": "once"}}
+    key = {"Idempotency-Key": "invite-15550100007"}
+    first = api.post(f"/{biz.phone_number_id}/messages", json=message, headers=key)
+    again = api.post(f"/{biz.phone_number_id}/messages", json=message, headers=key)
+    assert_replay_of(first, again)
+    assert [m["text"]["body"] for m in inbox(biz, phone(7))] == ["once"]
