@@ -11,6 +11,7 @@ from grouplink.domain.messages import TEMPLATE_NAME_MAX, TEXT_MAX, clean_message
 from grouplink.graph.body import require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
 from grouplink.services import messages
+from grouplink.services.message_relay import Relay
 
 router = APIRouter(tags=["Messages"])
 
@@ -59,9 +60,14 @@ async def send_message(
 ) -> dict[str, Any]:
     """Send a text or template message (the invite link) to a phone number or BSUID.
     In the sandbox it lands in the person's inbox (`GET /sandbox/people/{wa_id}/messages`)
-    and the `messages` webhook reports it `sent`, then `delivered`."""
+    and the `messages` webhook reports it `sent`, then `delivered`; outside it, it is
+    relayed to a real Cloud API if `GROUPLINK_MESSAGES_RELAY` is on."""
     require_whatsapp(body)
     message = clean_message(body)
-    sandbox: bool = request.app.state.settings.sandbox_enabled
-    sent = await messages.send(core, business_id, phone_number_id, message, actor, sandbox=sandbox)
+    settings = request.app.state.settings
+    sandbox: bool = settings.sandbox_enabled
+    relay = None if sandbox else Relay.from_settings(settings)
+    sent = await messages.send(
+        core, business_id, phone_number_id, message, actor, sandbox=sandbox, relay=relay
+    )
     return sent.answer()
