@@ -131,3 +131,8 @@ async def _record(
 async def inbox(core: Core, business_id: str, wa_id: str, limit: int) -> list[dict[str, Any]]:
     async with core.db.read() as conn:
         return await store.inbox(conn, business_id, wa_id, limit)
+
+
+async def group_phone_number(core: Core, group_pk: int) -> str:
+    async with core.db.read() as conn:
+        return await store.group_phone_number(conn, group_pk)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.store.queries import Row
-from grouplink.store.tables import messages, people, phone_numbers
+from grouplink.store.tables import groups, messages, people, phone_numbers
 
 
 async def phone_number(conn: AsyncConnection, business_id: str, phone_number_id: str) -> Row | None:
@@ -80,3 +80,9 @@ async def inbox(
         }
         for row in await conn.execute(query)
     ]
+
+
+async def group_phone_number(conn: AsyncConnection, group_pk: int) -> str:
+    """The number a group was made on: the one its invites are sent from."""
+    query = sa.select(groups.c.phone_number_id).where(groups.c.pk == group_pk)
+    return str((await conn.execute(query)).scalar_one())
