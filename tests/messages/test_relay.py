@@ -95,3 +95,13 @@ def test_an_unreachable_cloud_api_is_an_error(relaying: Server, meta: Receiver) 
     error = assert_envelope(answer, 400, 131026)
     assert "could not be reached" in error["error_data"]["details"], error
     assert audit_rows(relaying.database_url, biz.business_id, "message.send") == []
+
+
+def test_without_sandbox_or_relay_a_send_is_undeliverable(server: Server, tmp_path: Path) -> None:
+    with own_server(server.backend, tmp_path, sandbox="false") as plain:
+        biz = make_business(plain.database_url, plain.graph)
+        with graph_client(biz.graph, biz.token) as api:
+            answer = send_text(api, biz, "15550100404", "hello")
+        error = assert_envelope(answer, 400, 131026)
+        assert "GROUPLINK_MESSAGES_RELAY" in error["error_data"]["details"], error
+        assert audit_rows(plain.database_url, biz.business_id, "message.send") == []
