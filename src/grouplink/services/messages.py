@@ -60,16 +60,22 @@ async def send(
             "This server has no Cloud API to send messages through (GROUPLINK_MESSAGES_RELAY)"
         )
     now = core.clock()
-    async with core.db.write() as conn:
-        number, person = await _sender_and_person(conn, core, business_id, phone_number_id, message)
-        if sandbox:
+    if sandbox:
+        async with core.db.write() as conn:
+            number, person = await _sender_and_person(
+                conn, core, business_id, phone_number_id, message
+            )
             message_id = rules.wamid(person.wa_id)
             await _record(conn, number, person, message, message_id, "inbox", actor, now)
             for state in ("sent", "delivered"):
                 event = rules.status(message_id, state, now, person.wa_id, person.user_id)
                 await queries.emit_for(conn, business_id, phone_number_id, event, now)
-    if not sandbox:
+    else:
         assert relay is not None
+        async with core.db.write() as conn:  # a new person is made on first sight
+            number, person = await _sender_and_person(
+                conn, core, business_id, phone_number_id, message
+            )
         # No transaction is held open while the Cloud API answers.
         message_id = await relay.send(person.wa_id, message)
         async with core.db.write() as conn:
