@@ -1,9 +1,11 @@
-"""Extract Meta's answer schemas for the Groups calls and webhooks from Meta's spec.
+"""Extract Meta's answer schemas for the Groups calls, the send-message call and their
+webhooks from Meta's spec.
 
     .venv/bin/python scripts/meta_schemas.py ../shared/reference/business-messaging-api_v23.0.yaml
 
-writes tests/meta/groups.json: for each Groups operation its JSON answers by status,
-and the webhook value (GroupValue), every $ref resolved. The tests validate grouplink's
+writes tests/meta/groups.json: for each Groups operation (and the send-message call) its
+JSON answers by status, and the webhook values (GroupValue; StatusMessageValue, the
+statuses of sent messages), every $ref resolved. The tests validate grouplink's
 answers and events against it (tests/meta_schemas.py). The spec is Meta's, from the
 public repository facebook/openapi (MIT License, Copyright (c) Meta Platforms, Inc.
 and affiliates); the notice travels with the extract.
@@ -25,6 +27,8 @@ NOTICE = (
     "Made by scripts/meta_schemas.py; do not edit."
 )
 
+EXTRA_PATHS = ("/{Version}/{Phone-Number-ID}/messages",)  # sending the invite by message
+
 
 def resolve(node: Any, spec: dict[str, Any]) -> Any:
     if isinstance(node, dict):
@@ -42,7 +46,7 @@ def resolve(node: Any, spec: dict[str, Any]) -> Any:
 def extract(spec: dict[str, Any]) -> dict[str, Any]:
     operations: dict[str, dict[str, Any]] = {}
     for path, item in spec["paths"].items():
-        if "group" not in path.lower():
+        if "group" not in path.lower() and path not in EXTRA_PATHS:
             continue
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -53,8 +57,15 @@ def extract(spec: dict[str, Any]) -> dict[str, Any]:
                 if schema is not None:
                     answers[status] = schema
             operations[f"{method.upper()} {path}"] = answers
-    webhook = resolve(spec["components"]["schemas"]["GroupValue"], spec)
-    return {"notice": NOTICE, "operations": operations, "webhook_value": webhook}
+    schemas = spec["components"]["schemas"]
+    webhook = resolve(schemas["GroupValue"], spec)
+    statuses = resolve(schemas["StatusMessageValue"], spec)
+    return {
+        "notice": NOTICE,
+        "operations": operations,
+        "webhook_value": webhook,
+        "status_value": statuses,
+    }
 
 
 def main() -> None:

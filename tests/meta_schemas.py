@@ -1,9 +1,10 @@
 """grouplink's answers and webhook events, checked against Meta's own schemas.
 
-tests/meta/groups.json holds the answer schemas of Meta's Groups operations and the
-webhook value, extracted from Meta's OpenAPI spec (scripts/meta_schemas.py). Every
-Graph API answer that a test client receives (:func:`graph_client`, the ``api``
-fixture) and every webhook a test receiver records (tests/receiver.py) is checked:
+tests/meta/groups.json holds the answer schemas of Meta's Groups operations and of its
+send-message call, and the webhook values (group events; the statuses of sent
+messages), extracted from Meta's OpenAPI spec (scripts/meta_schemas.py). Every Graph
+API answer that a test client receives (:func:`graph_client`, the ``api`` fixture) and
+every webhook a test receiver records (tests/receiver.py) is checked:
 extra keys are allowed, wrong types and nulls are not. Errors from any Graph path,
 grouplink's extensions included, are checked against Meta's error envelope.
 
@@ -131,11 +132,19 @@ def check_answer(method: str, path: str, status: int, body: Any) -> None:
             return
 
 
+@cache
+def _status_value() -> Draft202012Validator:
+    """The ``messages`` field's value for statuses (StatusMessageValue)."""
+    return Draft202012Validator(_extract()["status_value"])
+
+
 def check_event(envelope: Any) -> None:
-    """Raise AssertionError if a webhook's value breaks Meta's GroupValue schema."""
+    """Raise AssertionError if a webhook's value breaks Meta's schema for its field:
+    StatusMessageValue for ``messages``, GroupValue for the others."""
     for entry in envelope["entry"]:
         for change in entry["changes"]:
-            _fail(_webhook_value(), change["value"], f"webhook {change['field']}")
+            schema = _status_value() if change["field"] == "messages" else _webhook_value()
+            _fail(schema, change["value"], f"webhook {change['field']}")
 
 
 def check_response(response: httpx.Response) -> None:

@@ -38,6 +38,14 @@ class Delivery:
         return dict(event)
 
     @property
+    def status(self) -> dict[str, Any]:
+        """The one message status inside a ``messages`` webhook."""
+        [entry] = self.json["entry"]
+        [change] = entry["changes"]
+        [status] = change["value"]["statuses"]
+        return dict(status)
+
+    @property
     def field(self) -> str:
         return str(self.json["entry"][0]["changes"][0]["field"])
 
@@ -49,6 +57,7 @@ class Receiver:
     delay_s: float = 0.0  # hang this long before answering
     echo_challenge: bool = True
     failure_body: bytes = b"failing on purpose"  # what a non-2xx answer says
+    success_body: bytes = b"ok"  # what a 2xx answer says (a stand-in for Meta: its JSON)
     deliveries: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -97,7 +106,9 @@ class Receiver:
                         receiver.deliveries.append(
                             Delivery(self.path, dict(self.headers.items()), body, time.time())
                         )
-                self._answer(status, b"ok" if status < 300 else receiver.failure_body)
+                self._answer(
+                    status, receiver.success_body if status < 300 else receiver.failure_body
+                )
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
@@ -123,4 +134,5 @@ class Receiver:
             if predicate(got):
                 return got
             time.sleep(0.05)
-        raise AssertionError(f"receiver timed out; got {[d.event for d in self.received()]}")
+        got = [d.json["entry"][0]["changes"][0]["value"] for d in self.received()]
+        raise AssertionError(f"receiver timed out; got {got}")

@@ -20,6 +20,7 @@ from grouplink.graph import (
     invite_links,
     join_requests,
     links,
+    messages,
     participants,
     sandbox,
     subscriptions,
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         participants.router,
         subscriptions.router,
         audit_log.router,
+        messages.router,
         groups.router,  # last of the Graph: /{version}/{group_id} would take the others
     ):
         app.include_router(router)

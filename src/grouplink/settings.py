@@ -252,6 +252,14 @@ class Settings(BaseSettings):
     whatsapp_code_language: str = Field(
         default="en_US", description="Language code of that template, as approved."
     )
+    messages_relay: bool = Field(
+        default=False,
+        description=(
+            "Outside the sandbox, relay `POST /{phone_number_id}/messages` to the Cloud API "
+            "and number named by the `whatsapp_*` settings (the number the invites are sent "
+            "from); off, such sends answer 131026. The sandbox keeps them in its inboxes."
+        ),
+    )
     code_webhook_url: str = Field(
         default="", description="Where the `webhook` sender POSTs each code."
     )

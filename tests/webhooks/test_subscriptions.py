@@ -62,7 +62,7 @@ def test_a_receiver_that_does_not_echo_the_challenge_is_refused(
         ("callback_url", "http:///no-host"),
         ("callback_url", "http://example.test/a\r\nX-Injected: 1"),
         ("callback_url", "http://example.test/a b"),
-        ("fields", "messages"),
+        ("fields", "message_template_status_update"),  # a field of Meta's grouplink has not
         ("fields", ""),
         ("verify_token", ""),
     ],

@@ -190,3 +190,10 @@ class CallbackVerificationFailed(InvalidParameter):
     """The receiver did not complete Meta's hub.challenge handshake."""
 
     code, title = 2200, "Callback verification failed"
+
+
+class Undeliverable(DomainError):
+    """Meta's answer when a message cannot reach its recipient (unknown BSUID, no
+    inbox and no Cloud API to relay to, or the relay refused it)."""
+
+    code, status, title = 131026, 400, "Message Undeliverable"

@@ -1,6 +1,7 @@
 """Webhook events in Meta's shape (see WIRE.md, Webhooks).
 
-Each function returns one item of ``value.groups`` with its webhook ``field``.
+Each function returns one item of ``value.groups`` with its webhook ``field``
+(a message's statuses, ``value.statuses``, are made in domain/messages.py).
 The dispatcher wraps items in the envelope with :func:`envelope`.
 """
 
@@ -20,6 +21,7 @@ class Field(StrEnum):
     PARTICIPANTS = "group_participants_update"
     SETTINGS = "group_settings_update"
     STATUS = "group_status_update"
+    MESSAGES = "messages"  # statuses of sent messages (domain/messages.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +154,8 @@ def envelope(
             "display_phone_number": display_phone_number,
             "phone_number_id": phone_number_id,
         },
-        "groups": items,
+        # A message's statuses go in value.statuses, group events in value.groups.
+        "statuses" if field == Field.MESSAGES else "groups": items,
     }
     return {
         "object": "whatsapp_business_account",

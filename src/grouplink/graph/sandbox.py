@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Query
 
 from grouplink.domain.people import normalize_wa_id
 from grouplink.graph.body import Body
 from grouplink.graph.deps import CoreDep, RequestBody
-from grouplink.services import businesses, groups, joins, links, participants
+from grouplink.services import businesses, groups, joins, links, messages, participants
 from grouplink.services.core import Actor
 
 _PERSON_BODY = {
@@ -178,3 +178,16 @@ async def dismiss_admin(
     """The business dismisses a participant as admin; they stay a member."""
     await participants.set_admin(core, business_id, group_id, _wa_id(body), False, actor)
     return {"status": "member"}
+
+
+@router.get("/people/{wa_id}/messages")
+async def inbox(
+    core: CoreDep,
+    business_id: SandboxBusiness,
+    wa_id: str,
+    limit: Annotated[int, Query(ge=1, le=messages.INBOX_MAX)] = 25,
+) -> dict[str, Any]:
+    """The person's inbox: the business's messages to them, newest first, as
+    `POST /{phone_number_id}/messages` sent them."""
+    found = await messages.inbox(core, business_id, normalize_wa_id(wa_id), limit)
+    return {"data": found}

@@ -180,12 +180,19 @@ async def role_of(conn: AsyncConnection, group: Row, wa_id: str | None) -> Role 
 
 async def emit(conn: AsyncConnection, group: Row, event: Event, now: int) -> None:
     """Write a webhook event to the outbox, inside the caller's transaction."""
+    await emit_for(conn, group.business_id, group.phone_number_id, event, now)
+
+
+async def emit_for(
+    conn: AsyncConnection, business_id: str, phone_number_id: str, event: Event, now: int
+) -> None:
+    """:func:`emit` for an event of a phone number rather than of a group."""
     await conn.execute(
         _INSERT_EVENT,
         {
             "id": ids.event_id(),
-            "business_id": group.business_id,
-            "phone_number_id": group.phone_number_id,
+            "business_id": business_id,
+            "phone_number_id": phone_number_id,
             "field": event.field,
             "payload": json.dumps(event.body, separators=(",", ":")),
             "created_at": now,

@@ -362,3 +362,20 @@ idempotency_keys = sa.Table(
     sa.Column("created_at", Time, nullable=False, index=True),
     sa.UniqueConstraint("business_id", "key"),
 )
+
+# Messages a business sent (POST /{phone_number_id}/messages, migration 0010): the
+# sandbox inbox of each person, or the record of what was relayed to a real Cloud API.
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("pk", PK, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(100), nullable=False, unique=True),  # wamid.…
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
+    sa.Column("phone_number_id", sa.ForeignKey("phone_numbers.id"), nullable=False),
+    sa.Column("person_pk", sa.ForeignKey("people.pk"), nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),  # text or template
+    sa.Column("content", sa.Text, nullable=False),  # that type's object, as JSON
+    sa.Column("via", sa.String(16), nullable=False),  # inbox (sandbox) or relay
+    sa.Column("created_at", Time, nullable=False),
+    sa.Index("ix_messages_person", "person_pk", "pk"),
+)

@@ -47,8 +47,13 @@ _Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 class Client:
     """A pool of keep-alive connections per origin, at most ``concurrency`` requests at once."""
 
-    def __init__(self, concurrency: int, *, allow_private: bool = True) -> None:
+    def __init__(
+        self, concurrency: int, *, allow_private: bool = True, head_bytes: int = HEAD_BYTES
+    ) -> None:
+        """``head_bytes``: how much of each answer's body is kept (the message relay
+        reads Meta's whole answer; webhooks keep only their first bytes for the log)."""
         self._slots = asyncio.Semaphore(concurrency)
+        self._head_bytes = head_bytes
         self._allow_private = allow_private
         self._idle: defaultdict[_Origin, list[_Connection]] = defaultdict(list)
         self._tls: ssl.SSLContext | None = None
@@ -154,7 +159,7 @@ class Client:
         reader, writer = connection
         writer.write(message)
         try:
-            status, head, reusable = await _read_response(reader, method)
+            status, head, reusable = await _read_response(reader, method, self._head_bytes)
         except BaseException:
             writer.close()
             raise
@@ -165,7 +170,9 @@ class Client:
         return status, head
 
 
-async def _read_response(reader: asyncio.StreamReader, method: str) -> tuple[int, str, bool]:
+async def _read_response(
+    reader: asyncio.StreamReader, method: str, keep: int = HEAD_BYTES
+) -> tuple[int, str, bool]:
     """(status, first bytes of the body, whether the connection can be reused)."""
     while True:
         raw = await reader.readuntil(b"\r\n\r\n")
@@ -185,33 +192,33 @@ async def _read_response(reader: asyncio.StreamReader, method: str) -> tuple[int
     if method == "HEAD" or status in (204, 304):
         return status, "", reusable
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        body, complete = await _read_chunked(reader)
-        return status, _text(body), reusable and complete
+        body, complete = await _read_chunked(reader, keep)
+        return status, _text(body, keep), reusable and complete
     if "content-length" in headers:
         length = int(headers["content-length"])
         if length > MAX_DRAIN_BYTES:
-            return status, _text(await reader.readexactly(HEAD_BYTES)), False
-        return status, _text(await reader.readexactly(length)), reusable
+            return status, _text(await reader.readexactly(keep), keep), False
+        return status, _text(await reader.readexactly(length), keep), reusable
     # No length: the body runs to the end of the connection.
-    return status, _text(await reader.read(HEAD_BYTES)), False
+    return status, _text(await reader.read(keep), keep), False
 
 
-async def _read_chunked(reader: asyncio.StreamReader) -> tuple[bytes, bool]:
+async def _read_chunked(reader: asyncio.StreamReader, keep: int) -> tuple[bytes, bool]:
     body = bytearray()
     while True:
         size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip() or b"0", 16)
         if size == 0:
             while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
                 pass
-            return bytes(body[:HEAD_BYTES]), True
+            return bytes(body[:keep]), True
         if len(body) + size > MAX_DRAIN_BYTES:
-            return bytes(body[:HEAD_BYTES]), False
+            return bytes(body[:keep]), False
         body += await reader.readexactly(size)
         await reader.readexactly(2)
 
 
-def _text(body: bytes) -> str:
-    return body[:HEAD_BYTES].decode("utf-8", "replace")
+def _text(body: bytes, keep: int) -> str:
+    return body[:keep].decode("utf-8", "replace")
 
 
 def _ms(started: float) -> int:

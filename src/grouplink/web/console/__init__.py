@@ -20,12 +20,24 @@ from grouplink.web.console import (
     links,
     members,
     requests,
+    send_invite,
     settings,
 )
 
 # Every console form is checked for unusable text (the link page is not a console route).
 router = APIRouter(include_in_schema=False, dependencies=FORM_TEXT)
-for module in (access, groups, invite, links, insights, settings, requests, members, audit):
+for module in (
+    access,
+    groups,
+    invite,
+    send_invite,
+    links,
+    insights,
+    settings,
+    requests,
+    members,
+    audit,
+):
     router.include_router(module.router, prefix="/console")
 
 __all__ = ["router"]

@@ -52,6 +52,8 @@ NOTICES = {
     "reset_primary": "Main link reset. The old main link no longer works; the others still do.",
     "deleted": "Link deleted. Nobody can join by link until you make a new one.",
     "revoked": "Link revoked. It no longer works.",
+    "sent": "Link sent via WhatsApp to {n} people.",
+    "sent_one": "Link sent via WhatsApp.",
 }
 
 
@@ -102,6 +104,23 @@ async def invite_screen(
 ) -> Response:
     group = await load_group(console, group_id, Ability.MANAGE_LINK)
     view = show if show in dict(VIEWS) else ""
+    return await invite_page(console, group, view, after, before, notice, n)
+
+
+async def invite_page(
+    console: Console,
+    group: GroupView,
+    view: str = "",
+    after: str | None = None,
+    before: str | None = None,
+    notice: str | None = None,
+    n: str = "",
+    *,
+    send: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The screen; ``send`` is a refused "Send link via WhatsApp" form as it was typed
+    (``numbers``, ``error``), shown again with ``status``."""
     main = await main_link(console, group)
     listed = await _other_links(console, group, view, after, before)
     stop = await stopping(console, group, main)
@@ -109,7 +128,9 @@ async def invite_screen(
     group_paused = group.links_paused_at(console.web.core.clock())
     return console.render(
         "console/invite.html",
+        status,
         **group_frame(console, group, "invite"),
+        send=send or {"numbers": "", "error": ""},
         main=None if main is None else link_view.row(main, link_path(group.id, main.id)),
         qr_svg=link_view.qr_svg(main.url, group.subject) if main else "",
         qr_png=group_path(group.id, "invite/qr.png"),
