@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
-from grouplink.domain.errors import DomainError, Unavailable
+from grouplink.domain.errors import DomainError, GroupFull, Unavailable
 from grouplink.domain.groups import (
     JoinApprovalMode,
     LinkManagers,
@@ -22,7 +22,7 @@ from grouplink.domain.link_settings import KEEP, clean_pause, clean_rotation_day
 from grouplink.domain.permissions import Ability
 from grouplink.domain.picture import Picture
 from grouplink.domain.questions import MAX_QUESTIONS, QUESTION_MAX, clean_questions
-from grouplink.services import group_settings, picture_upload
+from grouplink.services import group_settings, join_requests, picture_upload
 from grouplink.services.overview import GroupView
 from grouplink.web import format
 from grouplink.web.console.common import (
@@ -39,13 +39,24 @@ from grouplink.web.context import FormField, check_form
 
 router = APIRouter()
 
-NOTICES = {"saved": "Settings saved.", "unchanged": "Nothing to save: nothing was changed."}
+NOTICES = {
+    "saved": "Settings saved.",
+    "unchanged": "Nothing to save: nothing was changed.",
+    "saved_approved": "Settings saved. Approved the {n} waiting request{s}: they are in the group.",
+    "saved_full": (
+        "Settings saved. Approved {done} waiting request(s); the group is full, so {n} "
+        "request{s} still wait on the Requests screen."
+    ),
+}
 
 
 @router.get("/groups/{group_id}/settings")
-async def settings_form(console: ConsoleDep, group_id: str, notice: str | None = None) -> Response:
+async def settings_form(
+    console: ConsoleDep, group_id: str, notice: str | None = None, n: str = "", done: str = ""
+) -> Response:
     group = await load_group(console, group_id, Ability.EDIT)
-    return _page(console, group, console.web.core.clock(), notice=notice_text(NOTICES, notice, {}))
+    said = notice_text(NOTICES, notice, {"n": n, "done": done})
+    return _page(console, group, console.web.core.clock(), notice=said)
 
 
 @router.post("/groups/{group_id}/settings")
@@ -56,6 +67,7 @@ async def save_settings(
     subject: FormField = "",
     description: FormField = "",
     approval: FormField = "",  # the checkbox: "on" when ticked, absent when not
+    waiting: FormField = "",  # with approval turned off: "approve" the waiting requests or not
     link_managers: FormField = "",
     links_pause: FormField = KEEP_CHOICE,
     links_pause_at: FormField = "",
@@ -72,6 +84,7 @@ async def save_settings(
         "subject": subject,
         "description": description,
         "approval": approval,
+        "waiting": waiting,
         "link_managers": link_managers or group.link_managers.value,
         "links_pause": links_pause,
         "links_pause_at": links_pause_at,
@@ -96,7 +109,23 @@ async def save_settings(
         return _page(
             console, group, now, sent=sent, questions=typed, error=error.details, status=400
         )
+    opened = changes.get("join_approval_mode") is JoinApprovalMode.AUTO_APPROVE
+    if opened and waiting == "approve" and group.pending_count:
+        return await _approve_waiting(console, group)
     return back_to(group_path(group.id, "settings"), "saved")
+
+
+async def _approve_waiting(console: Console, group: GroupView) -> Response:
+    """Approval was just turned off: let in the requests that were waiting, up to the
+    group's capacity (the rest stay pending, and the notice says how many)."""
+    decisions = await join_requests.decide(
+        console.web.core, group.business_id, group.id, None, True, console.viewer.actor()
+    )
+    here = group_path(group.id, "settings")
+    full = sum(isinstance(error, GroupFull) for _, error in decisions.failed)
+    if full:
+        return back_to(here, "saved_full", done=len(decisions.done), n=full)
+    return back_to(here, "saved_approved", n=len(decisions.done))
 
 
 async def _changes(
@@ -164,6 +193,7 @@ def _page(
         "subject": group.subject,
         "description": group.description,
         "approval": "on" if group.approval is JoinApprovalMode.APPROVAL_REQUIRED else "",
+        "waiting": "approve",
         "link_managers": group.link_managers.value,
         "links_pause": KEEP_CHOICE,
         "links_pause_at": format.datetime_field(paused),
@@ -182,6 +212,19 @@ def _page(
         pause_options=PAUSE.options(now_paused),
         questions=asked,
         question_max=QUESTION_MAX,
+        waiting=_waiting_choice(group),
         error=error,
         notice=notice,
     )
+
+
+def _waiting_choice(group: GroupView) -> dict[str, Any] | None:
+    """What the form asks about the waiting requests, for turning approval off; None when
+    approval is off already or nobody waits."""
+    n = group.pending_count
+    if group.approval is not JoinApprovalMode.APPROVAL_REQUIRED or not n:
+        return None
+    room = max(0, group.max_participants - group.participant_count)
+    many = "the waiting request" if n == 1 else f"the {n} waiting requests"
+    note = "" if room >= n else f"There is room for {room} more, so {n - room} would keep waiting."
+    return {"n": n, "approve": f"Approve {many} too", "note": note}

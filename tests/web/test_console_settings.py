@@ -1,0 +1,90 @@
+"""Settings in the console over real HTTP, on both backends: turning "Approve new
+participants" off with requests waiting, and a refused save keeping what was typed."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.graph.helpers import approval_group, ask, group_fields, pending_of, phone, wa_ids_of
+from tests.support import Business
+from tests.web import test_console
+from tests.web.pages import Page
+from tests.web.test_console import Admin
+
+admin, browsers = test_console.admin, test_console.browsers
+
+
+def test_turning_approval_off_can_approve_the_waiting_requests_in_the_same_save(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    group = approval_group(api, biz, subject="Choir")
+    for n in range(3):
+        ask(biz, group["code"], phone(60 + n))
+    base = f"/console/groups/{group['id']}/settings"
+    page = admin.screen(group["id"], "settings")
+    assert "3 requests waiting. If you turn this off:" in page.text
+    assert "Approve the 3 waiting requests too" in page.text and "Leave them waiting" in page.text
+    form = page.form(base)
+    assert form.fields["waiting"] == "approve"  # the radio ticked at first
+    del form.fields["approval"]  # the switch turned off
+    saved = admin.submit(form)
+    assert "Settings saved. Approved the 3 waiting requests: they are in the group." in saved.text
+    assert group_fields(api, group["id"], "join_approval_mode")["join_approval_mode"] == (
+        "auto_approve"
+    )
+    assert pending_of(api, group["id"]) == []
+    assert sorted(wa_ids_of(api, group["id"])) == [phone(60), phone(61), phone(62)]
+    assert "If you turn this off" not in saved.text  # approval is off: nothing to ask
+
+
+def test_turning_approval_off_can_leave_the_requests_waiting(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    group = approval_group(api, biz)
+    ask(biz, group["code"], phone(70))
+    base = f"/console/groups/{group['id']}/settings"
+    page = admin.screen(group["id"], "settings")
+    assert "1 request waiting." in page.text and "Approve the waiting request too" in page.text
+    form = page.form(base)
+    del form.fields["approval"]
+    saved = admin.submit(form, waiting="leave")
+    assert "Settings saved." in saved.text and "Approved" not in saved.text
+    assert group_fields(api, group["id"], "join_approval_mode")["join_approval_mode"] == (
+        "auto_approve"
+    )
+    assert [r["wa_id"] for r in pending_of(api, group["id"])] == [phone(70)]
+    assert wa_ids_of(api, group["id"]) == []
+
+
+def test_approving_the_waiting_requests_stops_at_capacity_and_says_so(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    group = approval_group(api, biz)
+    for n in range(10):  # the test server allows 8 participants
+        ask(biz, group["code"], phone(80 + n))
+    page = admin.screen(group["id"], "settings")
+    assert "There is room for 8 more, so 2 would keep waiting." in page.text
+    form = page.form(f"/console/groups/{group['id']}/settings")
+    del form.fields["approval"]
+    saved = admin.submit(form)
+    assert (
+        "Settings saved. Approved 8 waiting request(s); the group is full, so 2 requests "
+        "still wait on the Requests screen." in saved.text
+    )
+    assert len(wa_ids_of(api, group["id"])) == 8
+    assert len(pending_of(api, group["id"])) == 2
+
+
+def test_a_refused_save_approves_nobody(admin: Admin, api: httpx.Client, biz: Business) -> None:
+    group = approval_group(api, biz, subject="Kept")
+    ask(biz, group["code"], phone(90))
+    base = f"/console/groups/{group['id']}/settings"
+    form = admin.screen(group["id"], "settings").form(base)
+    del form.fields["approval"]
+    refused = admin.post(form, subject="x" * 129)
+    assert refused.status_code == 400
+    assert Page(refused).form(base).fields["waiting"] == "approve"
+    assert len(pending_of(api, group["id"])) == 1
+    assert group_fields(api, group["id"], "join_approval_mode")["join_approval_mode"] == (
+        "approval_required"
+    )
