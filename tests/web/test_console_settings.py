@@ -88,3 +88,77 @@ def test_a_refused_save_approves_nobody(admin: Admin, api: httpx.Client, biz: Bu
     assert group_fields(api, group["id"], "join_approval_mode")["join_approval_mode"] == (
         "approval_required"
     )
+
+
+def test_a_refused_settings_save_keeps_every_field_as_typed_and_marks_the_one_refused(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    group = approval_group(api, biz, subject="Readers")
+    base = f"/console/groups/{group['id']}/settings"
+    form = admin.screen(group["id"], "settings").form(base)
+    del form.fields["approval"]  # the switch turned off
+    typed = {
+        "subject": "R" * 129,
+        "description": "Books\nand tea",
+        "link_managers": "all",
+        "links_pause": "at",
+        "links_pause_at": "2030-01-02T03:04",
+        "rotation_days": "9",
+        "question_1": "Your favourite book?",
+        "question_3": "Why us?",
+    }
+    refused = admin.post(form, **typed)
+    assert refused.status_code == 400
+    page = Page(refused)
+    again = page.form(base)
+    assert {k: again.fields.get(k) for k in typed} == typed
+    assert "approval" not in again.fields  # still off, as sent
+    assert again.fields["question_2"] == ""
+    # The sentence speaks the form's words, under the field, tied to it.
+    assert "Group name is longer than 128 characters" in page.text
+    assert "subject is longer" not in page.text
+    assert '<p class="error" id="subject-error">Group name is longer' in page.html
+    assert 'aria-invalid="true" aria-describedby="subject-count subject-error"' in page.html
+    assert page.html.count('aria-invalid="true"') == 1
+    assert "129 of 128 characters: 1 too many" in page.text  # the counter, as sent
+    assert 'maxlength="128"' not in page.html  # nothing cut silently
+    info = group_fields(api, group["id"], "subject,link_managers,join_approval_mode")
+    assert (info["subject"], info["join_approval_mode"]) == ("Readers", "approval_required")
+
+
+def test_each_settings_field_says_its_refusal_at_itself(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    group = approval_group(api, biz)
+    base = f"/console/groups/{group['id']}/settings"
+    form = admin.screen(group["id"], "settings").form(base)
+    cases = {
+        "rotation_days": ({"rotation_days": "400"}, "The number of days must be between"),
+        "links_pause": (
+            {"links_pause": "at", "links_pause_at": "2001-01-01T00:00"},
+            "The end of the pause must be a time in the future",
+        ),
+        "question_2": ({"question_2": "q" * 201}, "Question 2 is longer than 200 characters"),
+        "description": ({"description": "d" * 2049}, "Description is longer than 2048"),
+    }
+    for field, (sent, words) in cases.items():
+        answer = admin.post(form, **sent)
+        assert answer.status_code == 400, field
+        html = Page(answer).html
+        assert f'<p class="error" id="{field}-error">{words}' in html, (field, Page(answer).text)
+        assert "unix seconds" not in html and "invite_link" not in html.split("<form")[1]
+
+
+def test_a_refused_new_group_keeps_its_fields_and_speaks_the_forms_words(admin: Admin) -> None:
+    form = admin.get("/console/new").form("/console/new")
+    typed = {"subject": "G" * 130, "description": "Seeds", "approval": "approval_required"}
+    refused = admin.post(form, **typed)
+    assert refused.status_code == 400
+    page = Page(refused)
+    again = page.form("/console/new")
+    assert {k: again.fields.get(k) for k in typed} == typed
+    assert again.fields["phone_number_id"] == form.fields["phone_number_id"]
+    assert '<p class="error" id="subject-error">Group name is longer than 128' in page.html
+    assert 'aria-describedby="subject-count subject-error"' in page.html
+    assert "130 of 128 characters: 2 too many" in page.text
+    assert 'maxlength="128"' not in page.html
