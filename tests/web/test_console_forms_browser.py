@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import Server
-from tests.graph.helpers import approval_group, ask, phone
+from tests.graph.helpers import approval_group, ask, pending_of, phone, wa_ids_of
 from tests.support import Business
 from tests.web.browser import (
     Watch,
@@ -100,6 +100,22 @@ def test_the_name_counts_as_typed_and_a_refused_save_marks_the_field(
             assert await notice(page) == "Nothing to save: nothing was changed."
             warning = await shown.evaluate("(el) => getComputedStyle(el).backgroundColor")
             assert warning == "rgb(255, 243, 196)"  # --wait-bg: nothing was done
+
+            # Turning approval off: the choice about the 2 waiting requests shows, in the
+            # same form, and the default lets them in with the same Save.
+            choice = page.get_by_role("group", name="2 requests waiting. If you turn this off:")
+            assert not await choice.is_visible()  # about turning it off: hidden while on
+            await page.get_by_label("Admins approve who joins").uncheck()
+            assert await choice.is_visible()
+            assert await page.get_by_label("Approve the 2 waiting requests too").is_checked()
+            await assert_accessible(page, "settings, turning approval off")
+            await click_through(page, page.get_by_role("button", name="Save"))
+            assert await notice(page) == (
+                "Settings saved. Approved the 2 waiting requests: they are in the group."
+            )
+            assert "ok" in (await shown.get_attribute("class") or "").split()
             assert watch.problems == []
 
     run(scenario)
+    assert pending_of(api, group["id"]) == []
+    assert sorted(wa_ids_of(api, group["id"])) == [phone(10), phone(11)]

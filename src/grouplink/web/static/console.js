@@ -120,6 +120,15 @@ function enhance() {
     choice.addEventListener("change", update);
     update();
   }
+  // A choice about turning a switch off (Settings: the waiting requests) shows while it
+  // is off; without scripts it is always there, and says it is about turning it off.
+  for (const choice of document.querySelectorAll("[data-shown-when-off]")) {
+    const toggle = document.getElementById(choice.dataset.shownWhenOff);
+    if (!toggle) continue;
+    const update = () => { choice.hidden = toggle.checked; };
+    toggle.addEventListener("change", update);
+    update();
+  }
   // "12 of 128 characters" under a field, as it is typed; past the limit the count says
   // so, and the server refuses the save at the field (a maxlength would cut silently).
   for (const counter of document.querySelectorAll("[data-counter]")) {
