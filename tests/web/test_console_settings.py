@@ -68,8 +68,8 @@ def test_approving_the_waiting_requests_stops_at_capacity_and_says_so(
     del form.fields["approval"]
     saved = admin.submit(form)
     assert (
-        "Settings saved. Approved 8 waiting request(s); the group is full, so 2 requests "
-        "still wait on the Requests screen." in saved.text
+        "Settings saved. Approved 8 of the waiting requests; the group is full, so 2 requests "
+        "could not be approved and stay on the Requests screen." in saved.text
     )
     assert len(wa_ids_of(api, group["id"])) == 8
     assert len(pending_of(api, group["id"])) == 2

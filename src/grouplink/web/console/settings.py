@@ -48,8 +48,8 @@ NOTICES = {
     "unchanged": "Nothing to save: nothing was changed.",
     "saved_approved": "Settings saved. Approved the {n} waiting request{s}: they are in the group.",
     "saved_full": (
-        "Settings saved. Approved {done} waiting request(s); the group is full, so {n} "
-        "request{s} still wait on the Requests screen."
+        "Settings saved. Approved {done} of the waiting requests; the group is full, so {n} "
+        "request{s} could not be approved and stay on the Requests screen."
     ),
 }
 WARNINGS = frozenset({"unchanged", "saved_full"})
