@@ -55,6 +55,8 @@ class _Parser(HTMLParser):
         self._in_form: Form | None = None
         self._in_code = False
         self._head = True
+        self._select: str | None = None  # the name of the <select> being read
+        self._textarea: str | None = None  # the name of the <textarea> being read
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -71,6 +73,15 @@ class _Parser(HTMLParser):
             unticked = a.get("type") in ("checkbox", "radio") and "checked" not in a
             if not unticked and a.get("type") != "file":  # as a browser sends the form
                 self._in_form.fields[a["name"]] = a.get("value", "on")
+        if self._in_form is not None and "name" in a and tag in ("select", "textarea"):
+            self._select = a["name"] if tag == "select" else None
+            self._textarea = a["name"] if tag == "textarea" else None
+            if tag == "textarea":
+                self._in_form.fields[a["name"]] = ""
+        # As a browser sends a <select>: the option selected, else the first one.
+        choosing = tag == "option" and self._in_form is not None and self._select is not None
+        if choosing and ("selected" in a or self._select not in self._in_form.fields):
+            self._in_form.fields[self._select] = a.get("value", "")
         if tag in ("h1", "h2", "button", "a"):
             self._capture, self._capture_tag = [], tag
             if tag == "a":
@@ -85,6 +96,10 @@ class _Parser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._in_form = None
+        if tag == "select":
+            self._select = None
+        if tag == "textarea":
+            self._textarea = None
         if self._capture is not None and tag == self._capture_tag:
             words = " ".join("".join(self._capture).split())
             if tag in ("h1", "h2"):
@@ -98,6 +113,8 @@ class _Parser(HTMLParser):
             self._stack.pop()
 
     def handle_data(self, data: str) -> None:
+        if self._textarea is not None and self._in_form is not None:
+            self._in_form.fields[self._textarea] += data
         if self._in_code:
             self.sandbox_code = data.strip()
             self._in_code = False

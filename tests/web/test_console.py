@@ -176,7 +176,7 @@ def test_people_see_the_groups_they_are_in_and_nothing_else(
 def test_a_business_makes_a_group_from_the_console(admin: Admin, api: httpx.Client) -> None:
     form = admin.get("/console/new").form("/console/new")
     blank = admin.post(form, subject="   ")
-    assert blank.status_code == 400 and "subject is required" in Page(blank).text
+    assert blank.status_code == 400 and "Group name is required" in Page(blank).text
     made = admin.submit(
         form, subject="Garden club", description="Seeds and soil", approval="approval_required"
     )

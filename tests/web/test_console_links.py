@@ -148,8 +148,8 @@ def test_a_refused_form_keeps_every_field_as_typed(
     answer = admin.post(form, **typed)
     assert answer.status_code == 400
     page = Page(answer)
-    assert "member_limit must be between 1 and 99,999" in page.text
-    assert "expire_time must be a time in the future" in page.text
+    assert "Member limit must be between 1 and 99,999" in page.text
+    assert "The expiry must be a time in the future" in page.text
     assert "'not a phone' is not a phone number" in page.text
     again = page.form(base(group["id"], "invite/new"))
     for field in ("name", "member_limit", "expires_at", "approval"):
@@ -163,7 +163,7 @@ def test_a_refused_form_keeps_every_field_as_typed(
     edit = admin.get(edit_target).form(edit_target)
     refused_edit = admin.post(edit, name="x" * 33)
     assert refused_edit.status_code == 400
-    assert "name is longer than 32 characters" in Page(refused_edit).text
+    assert "Name is longer than 32 characters" in Page(refused_edit).text
     assert Page(refused_edit).form(edit_target).fields["name"] == "x" * 33
 
 
@@ -327,7 +327,7 @@ def test_settings_pause_every_link_and_rotate_the_main_one(
     )
     assert answer.status_code == 400
     page = Page(answer)
-    assert "invite_link_rotation_days must be between 0 (never) and 365" in page.text
+    assert "The number of days must be between 0 (never) and 365" in page.text
     kept = page.form(settings).fields
     assert (kept["subject"], kept["rotation_days"], kept["link_managers"]) == (
         "Early birds",

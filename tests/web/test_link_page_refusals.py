@@ -85,7 +85,7 @@ def test_a_link_for_other_people_says_so_after_sign_in_and_stores_nothing(
     link = new_link(api, group["id"], allowed_users=[{"user": invited}])
     anonymous = people().open(link["code"])
     assert "only for the people an admin chose" in anonymous.text
-    assert "Anyone with this link can join" not in anonymous.text
+    assert "You join at once" not in anonymous.text
     stranger = people()
     stranger.sign_in()
     page = stranger.open(link["code"])

@@ -28,6 +28,7 @@ STORED_SIDE = 640  # as Meta keeps a group's picture
 # The link page shows the picture at 112 CSS px: 192 px is sharp there, and no picture
 # is smaller (MIN_SIDE), so a thumbnail is never enlarged. Meta's own is 96 px.
 THUMBNAIL_SIDE = 192
+PICTURE_MIME = "image/jpeg"  # what the picture and its thumbnail are re-encoded as
 MAX_PIXELS = 16384 * 16384  # sequential JPEGs, decoded at 1/8 scale: about 12 MB
 MAX_PROGRESSIVE_PIXELS = 4096 * 4096  # all coefficients in memory: up to about 100 MB
 # libjpeg passes over the whole image once per scan, so a 5 MB file of tiny scans could
@@ -104,7 +105,7 @@ def validate_picture(data: bytes) -> Picture:
     return Picture(
         stored,
         _encode(thumbnail),
-        "image/jpeg",
+        PICTURE_MIME,
         hashlib.sha256(data).hexdigest(),
         image.width,
         image.height,

@@ -52,6 +52,26 @@ def moment(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%-d %b %Y, %H:%M UTC")
 
 
+def ago(ms: int, now_ms: int) -> str:
+    """How long before ``now_ms`` ``ms`` was: ``just now``, ``5 minutes ago``, ``2 hours
+    ago``, ``3 days ago``; past four weeks, the date (``21 Nov 2025``)."""
+    seconds = max(0, now_ms - ms) // 1000
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        n = seconds // size
+        if n:
+            return (
+                date(ms) if unit == "day" and n > 28 else f"{n} {unit}{'s' if n != 1 else ''} ago"
+            )
+    return "just now"  # not reached: 60 seconds or more is at least a minute
+
+
+def iso_moment(ms: int) -> str:
+    """``1763700000000`` -> ``2025-11-21T04:40:00Z``: a ``<time datetime>`` in UTC."""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def waiting_time(ms: int) -> str:
     """``900000`` -> ``15 minutes``, ``5400000`` -> ``1 hour 30 minutes``: rounded up to
     whole minutes."""

@@ -23,12 +23,13 @@ from grouplink.domain.errors import (
 )
 from grouplink.domain.groups import JoinApprovalMode
 from grouplink.domain.opens import is_unfurler, visitor_of
+from grouplink.domain.picture import PICTURE_MIME, THUMBNAIL_SIDE
 from grouplink.inputs import FORM_TEXT
 from grouplink.paths import LINK_PAGE
 from grouplink.services import joins, link_preview
 from grouplink.services.link_preview import LinkPreview, LinkStatus, Standing
 from grouplink.services.throttle import Hit
-from grouplink.web import format
+from grouplink.web import default_picture, format
 from grouplink.web.context import Visitor, VisitorDep, Web, WebDep, check_form, chrome
 from grouplink.web.navigation import link_path, see_other
 from grouplink.web.templating import render
@@ -191,5 +192,16 @@ def _open_context(
             "description": description,
             "url": web.core.link_url(code),
             "image": f"{web.public_url}/pictures/{code}?v={version}",
+            **_og_image(group.picture_sha256 is not None),
         },
     }
+
+
+def _og_image(has_picture: bool) -> dict[str, str]:
+    """What ``/pictures/{code}`` serves, so that unfurlers can lay it out before they
+    fetch it: the group's JPEG thumbnail, or the drawn PNG of a group without one."""
+    if has_picture:
+        side, mime = THUMBNAIL_SIDE, PICTURE_MIME
+    else:
+        side, mime = default_picture.SIZE, "image/png"
+    return {"image_width": str(side), "image_height": str(side), "image_type": mime}

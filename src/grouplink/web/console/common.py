@@ -193,16 +193,37 @@ async def load_group(console: Console, group_id: str, ability: Ability) -> Group
     return group
 
 
-def notice_text(notices: dict[str, str], key: str | None, counts: dict[str, str]) -> str:
-    """The sentence for ``?notice=key``; unknown keys say nothing (a URL can't put words here)."""
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """The line a screen shows after a change: in the ok colours unless it is a warning
+    (some of it could not be done, or nothing was)."""
+
+    text: str
+    ok: bool = True
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+def notice_text(
+    notices: dict[str, str],
+    key: str | None,
+    counts: dict[str, str],
+    warnings: frozenset[str] = frozenset(),
+) -> Notice:
+    """The sentence for ``?notice=key``; unknown keys say nothing (a URL can't put words here).
+    Keys in ``warnings`` read as warnings, the others as success."""
     template = notices.get(key or "")
     if template is None:
-        return ""
+        return Notice("")
     numbers: dict[str, object] = {
         k: int(v) for k, v in counts.items() if v.isdigit() and len(v) < 6
     }
     numbers["s"] = "" if numbers.get("n") == 1 else "s"
     try:
-        return template.format(**numbers)
+        return Notice(template.format(**numbers), ok=key not in warnings)
     except (KeyError, ValueError):
-        return ""
+        return Notice("")

@@ -7,6 +7,8 @@ from fastapi.responses import Response
 
 from grouplink.domain.errors import DomainError, InvalidParameter, NotAllowed, Unavailable
 from grouplink.domain.groups import (
+    DESCRIPTION_MAX,
+    SUBJECT_MAX,
     JoinApprovalMode,
     clean_description,
     clean_join_approval_mode,
@@ -26,6 +28,7 @@ from grouplink.web.console.common import (
     load_group,
     notice_text,
 )
+from grouplink.web.console.form_words import at_field, errors_of
 from grouplink.web.context import FormField, check_form
 from grouplink.web.pictures import picture_response
 
@@ -85,22 +88,32 @@ async def create_group(
 ) -> Response:
     check_form(console.visitor, csrf)
     business_id = _business_only(console)
+    typed = {
+        "phone_number_id": phone_number_id,
+        "subject": subject,
+        "description": description,
+        "approval": approval,
+    }
     try:
+        with at_field("subject", "subject", "Group name"):
+            clean = clean_subject(subject)
+        with at_field("description", "description", "Description"):
+            about = clean_description(description.replace("\r\n", "\n"))
+        with at_field("approval", "join_approval_mode", "Approve new participants"):
+            mode = clean_join_approval_mode(approval or JoinApprovalMode.AUTO_APPROVE)
         created = await groups.create_group(
             console.web.core,
             business_id,
             phone_number_id,
-            subject=clean_subject(subject),
-            description=clean_description(description),
-            mode=clean_join_approval_mode(approval or JoinApprovalMode.AUTO_APPROVE),
+            subject=clean,
+            description=about,
+            mode=mode,
             actor=console.viewer.actor(),
         )
     except Unavailable:
         raise  # the 503 page, not the form again with a sentence of it
     except DomainError as error:
-        return await _new_group_page(
-            console, subject=subject, description=description, error=error.details, status=400
-        )
+        return await _new_group_page(console, typed, errors_of(error), status=400)
     return back_to(group_path(created.group_id, "invite"), "created")
 
 
@@ -180,12 +193,12 @@ def _business_only(console: Console) -> str:
 
 async def _new_group_page(
     console: Console,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
     *,
-    subject: str = "",
-    description: str = "",
-    error: str = "",
     status: int = 200,
 ) -> Response:
+    """The form, empty or (refused) with every field as it was sent."""
     business_id = _business_only(console)
     numbers = await overview.phone_numbers_of(console.web.core, business_id)
     if not numbers:
@@ -198,7 +211,14 @@ async def _new_group_page(
             {"id": n["id"], "label": format.display_phone(n["display_phone_number"])}
             for n in numbers
         ],
-        subject=subject,
-        description=description,
-        error=error,
+        form={
+            "phone_number_id": "",
+            "subject": "",
+            "description": "",
+            "approval": "",
+            **(typed or {}),
+        },
+        errors=errors or {},
+        subject_max=SUBJECT_MAX,
+        description_max=DESCRIPTION_MAX,
     )

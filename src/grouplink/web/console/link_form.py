@@ -11,12 +11,21 @@ from typing import Annotated, Any
 from fastapi import Depends
 
 from grouplink.domain.errors import InvalidParameter
-from grouplink.domain.link_settings import KEEP, LinkChanges, clean_link_changes
+from grouplink.domain.link_settings import KEEP, NAME_MAX, LinkChanges, clean_link_changes
 from grouplink.services.invite_links import LinkDetails
 from grouplink.web import format
+from grouplink.web.console.form_words import in_form_words
 from grouplink.web.console.when import EXPIRY, KEEP_CHOICE, NONE_CHOICE, chosen_seconds
 from grouplink.web.context import FormField
 
+# How the form names the Graph fields the domain's sentences name.
+LABELS = {
+    "name": "Name",
+    "expires": "The expiry",
+    "member_limit": "Member limit",
+    "approval": "New participants",
+    "allowed": "The list of people",
+}
 GROUP_RULE = "group"  # the link follows the group's "approve new participants"
 _LIST_SEPARATORS = re.compile(r"[\n,;]+")
 
@@ -82,7 +91,7 @@ def check(form: LinkForm, now_ms: int, *, was: LinkForm | None = None) -> Checke
         try:
             clean_link_changes({key: value}, now_ms)
         except InvalidParameter as refused:
-            errors[field] = refused.details
+            errors[field] = in_form_words(refused.details, key, LABELS[field])
         body[key] = value
     if errors:
         return Checked(LinkChanges(), errors)
@@ -134,6 +143,7 @@ def context(
     return {
         "form": form.fields(),
         "errors": errors,
+        "name_max": NAME_MAX,
         "expiry_options": EXPIRY.options(current_expiry),
         "approval_options": [
             (GROUP_RULE, f"The group's rule (now: {group_rule})"),

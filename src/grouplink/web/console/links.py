@@ -18,6 +18,7 @@ from grouplink.web.console import link_form, link_view
 from grouplink.web.console.common import (
     Console,
     ConsoleDep,
+    Notice,
     back_to,
     confirm_page,
     group_frame,
@@ -38,6 +39,7 @@ NOTICES = {
     "paused": "Link paused. Nobody can join through it until the pause ends.",
     "resumed": "Link resumed. People can join through it again.",
 }
+WARNINGS = frozenset({"unchanged"})
 REVOKE_WARNING = (
     "This link will stop working at once, and can't be made to work again. "
     "People who have it won't be able to join with it. Your other links keep working."
@@ -84,7 +86,7 @@ async def link_screen(
 ) -> Response:
     group = await load_group(console, group_id, Ability.MANAGE_LINK)
     link = await _load_link(console, group, link_id)
-    return _link_page(console, group, link, notice=notice_text(NOTICES, notice, {}))
+    return _link_page(console, group, link, notice=notice_text(NOTICES, notice, {}, WARNINGS))
 
 
 @router.get("/groups/{group_id}/invite/links/{link_id}/qr.png")
@@ -212,7 +214,7 @@ def _link_page(
     *,
     pause_sent: dict[str, str] | None = None,
     error: str = "",
-    notice: str = "",
+    notice: Notice | None = None,
     status: int = 200,
 ) -> Response:
     return console.render(

@@ -37,6 +37,7 @@ NOTICES = {
     "stale": "Those requests were already settled or withdrawn.",
     "none": "Tick the requests first, or use Approve all or Reject all.",
 }
+WARNINGS = frozenset({"full", "partly", "stale", "none"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ async def request_list(
 ) -> Response:
     group = await load_group(console, group_id, Ability.DECIDE)
     pending = await overview.pending_requests(console.web.core, group)
+    now = console.web.core.clock()
     return console.render(
         "console/requests.html",
         **group_frame(console, group, "requests"),
@@ -75,7 +77,9 @@ async def request_list(
             {
                 "id": r.id,
                 "phone": format.display_phone(r.wa_id),
-                "when": format.date(r.created_at),
+                "ago": format.ago(r.created_at, now),
+                "at": format.iso_moment(r.created_at),
+                "moment": format.moment(r.created_at),
                 "via": via(r.came_through),
                 "answers": r.answers,
             }
@@ -83,7 +87,7 @@ async def request_list(
         ],
         room=max(0, group.max_participants - group.participant_count),
         everyone=asks_for_everyone(group),
-        notice=notice_text(NOTICES, notice, {"n": n, "done": done}),
+        notice=notice_text(NOTICES, notice, {"n": n, "done": done}, WARNINGS),
     )
 
 

@@ -120,6 +120,24 @@ function enhance() {
     choice.addEventListener("change", update);
     update();
   }
+  // A choice about turning a switch off (Settings: the waiting requests) shows while it
+  // is off; without scripts it is always there, and says it is about turning it off.
+  for (const choice of document.querySelectorAll("[data-shown-when-off]")) {
+    const toggle = document.getElementById(choice.dataset.shownWhenOff);
+    if (!toggle) continue;
+    const update = () => { choice.hidden = toggle.checked; };
+    toggle.addEventListener("change", update);
+    update();
+  }
+  // "12 of 128 characters" under a field, as it is typed; past the limit the count says
+  // so, and the server refuses the save at the field (a maxlength would cut silently).
+  for (const counter of document.querySelectorAll("[data-counter]")) {
+    const field = document.getElementById(counter.dataset.counter);
+    if (!field) continue;
+    const update = () => { countInto(counter, field.value); };
+    field.addEventListener("input", update);
+    update();
+  }
   for (const box of document.querySelectorAll("[data-select-all]")) {
     const wrapper = box.closest(".select-all");
     if (wrapper) wrapper.hidden = false;
@@ -135,6 +153,16 @@ function enhance() {
       box.indeterminate = !box.checked && all.some((each) => each.checked);
     });
   }
+}
+
+// The words of a counter: characters as Python counts them (code points, not UTF-16).
+function countInto(counter, text) {
+  const limit = Number(counter.dataset.limit);
+  const used = [...text].length;
+  const over = used - limit;
+  counter.textContent =
+    `${used} of ${limit} characters` + (over > 0 ? `: ${over} too many` : "");
+  counter.classList.toggle("over", over > 0);
 }
 
 document.addEventListener("DOMContentLoaded", enhance);
