@@ -205,6 +205,8 @@ def test_the_invite_screen_shows_the_link_and_a_qr_code_of_it(
     page = admin.screen(group["id"], "invite")
     assert f'value="{link}"' in page.html
     assert "<svg" in page.html and "QR code of the invite link to Hiking club" in page.html
+    # What following the link really takes: a phone number confirmed with a code.
+    assert "confirm their phone number with a code and join this group at once" in page.text
 
     png = admin.client.get(f"/console/groups/{group['id']}/invite/qr.png")
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
@@ -234,6 +236,9 @@ def test_reset_asks_first_then_kills_every_earlier_link(
         )
     )
     assert "Link deleted" in deleted.text and "Make a new link" in deleted.text
+    # One notice, and making a new link is the screen's main button, not a danger-zone one.
+    assert deleted.html.count('class="notice') == 1, deleted.html
+    assert f'<a class="button" href="/console/groups/{group["id"]}/invite/reset"' in deleted.html
     assert api.get(f"/{group['id']}/invite_link").status_code == 400
     assert admin.get(f"/{code_of(new)}").status == 404
 

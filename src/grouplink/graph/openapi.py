@@ -43,6 +43,7 @@ _TAGS = [
     "Invite links",
     "Join requests",
     "Participants",
+    "Messages",
     "grouplink extensions",
     "Webhooks",
     "Sandbox helpers",
