@@ -1,12 +1,22 @@
-"""Settings in the console over real HTTP, on both backends: turning "Approve new
-participants" off with requests waiting, and a refused save keeping what was typed."""
+"""Settings in the console over real HTTP, on both backends: only what changed is
+saved, turning "Approve new participants" off with requests waiting, a refused save
+keeping what was typed, a suspended group refusing changes, deleting a group."""
 
 from __future__ import annotations
 
 import httpx
 
-from tests.graph.helpers import approval_group, ask, group_fields, pending_of, phone, wa_ids_of
-from tests.support import Business
+from tests.graph.helpers import (
+    approval_group,
+    ask,
+    group_fields,
+    joined,
+    pending_of,
+    phone,
+    wa_ids_of,
+)
+from tests.images import assert_clean_jpeg, photo
+from tests.support import Business, create_group
 from tests.web import test_console
 from tests.web.pages import Page
 from tests.web.test_console import Admin
@@ -162,3 +172,70 @@ def test_a_refused_new_group_keeps_its_fields_and_speaks_the_forms_words(admin: 
     assert 'aria-describedby="subject-count subject-error"' in page.html
     assert "130 of 128 characters: 2 too many" in page.text
     assert 'maxlength="128"' not in page.html
+
+
+def test_settings_save_only_what_changed(admin: Admin, api: httpx.Client, biz: Business) -> None:
+    group = create_group(api, biz, subject="Old name")
+    base = f"/console/groups/{group['id']}/settings"
+    form = admin.screen(group["id"], "settings").form(base)
+    assert form.fields["subject"] == "Old name"
+    unchanged = admin.submit(form, link_managers="admins")
+    assert "Nothing to save" in unchanged.text
+
+    picture = photo(640)
+    answer = admin.client.post(
+        base,
+        data={
+            "csrf": form.fields["csrf"],
+            "subject": "New name",
+            "description": "Line one\r\nLine two",
+            "approval": "on",
+            "link_managers": "admins",
+        },
+        files={"picture": ("cover.jpg", picture, "image/jpeg")},
+    )
+    assert "Settings saved" in admin.follow(answer).text
+    fields = group_fields(api, group["id"], "subject,description,join_approval_mode")
+    assert fields == {
+        **fields,
+        "subject": "New name",
+        "description": "Line one\nLine two",
+        "join_approval_mode": "approval_required",
+    }
+    shown = admin.client.get(f"/console/groups/{group['id']}/picture")
+    assert shown.status_code == 200
+    assert_clean_jpeg(shown.content, 640)  # re-encoded: the camera's EXIF GPS is gone
+
+    bad = admin.client.post(
+        base,
+        data={"csrf": form.fields["csrf"], "subject": "New name", "link_managers": "admins"},
+        files={"picture": ("wide.jpg", b"not a jpeg", "image/jpeg")},
+    )
+    assert bad.status_code == 400 and "must be a JPEG" in Page(bad).text
+    assert group_fields(api, group["id"], "subject")["subject"] == "New name"
+
+
+def test_a_suspended_group_says_so_and_refuses_changes(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    group = create_group(api, biz)
+    suspended = httpx.post(f"{biz.root}/sandbox/groups/{group['id']}/suspend", headers=biz.auth)
+    assert suspended.status_code == 200
+    info = admin.screen(group["id"])
+    assert "Suspended" in info.text
+    form = admin.screen(group["id"], "invite/reset").form(
+        f"/console/groups/{group['id']}/invite/reset"
+    )
+    refused = admin.post(form)
+    assert refused.status_code == 403 and "This group is suspended" in Page(refused).text
+
+
+def test_deleting_a_group_from_the_console(admin: Admin, api: httpx.Client, biz: Business) -> None:
+    group = create_group(api, biz, subject="Short-lived")
+    joined(biz, group["code"], phone(50))
+    confirm = admin.screen(group["id"], "delete")
+    assert "Delete Short-lived?" in confirm.headings
+    done = admin.submit(confirm.form(f"/console/groups/{group['id']}/delete"))
+    assert "Group deleted" in done.text and "Short-lived" not in done.text
+    assert api.get(f"/{group['id']}").status_code == 400
+    assert admin.get(f"/{group['code']}").status == 404
