@@ -27,6 +27,14 @@ def is_page_path(path: str) -> bool:
 ROOTS = frozenset({p.strip("/") for p in PAGE_PREFIXES}) | API_ROOTS | {"sandbox"}
 
 
+def link_code(path: str) -> str | None:
+    """The invite code when ``path`` is a link page's (``/{CODE}``), else None."""
+    segment = path[1:]
+    if path.startswith("/") and segment and "/" not in segment and segment not in ROOTS:
+        return segment
+    return None
+
+
 class _NotARoot(Convertor[str]):
     """One path segment that is none of :data:`ROOTS`: a route that starts with one
     shadows no route under those roots, wherever it stands in the list."""

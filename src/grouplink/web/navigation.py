@@ -7,8 +7,6 @@ from urllib.parse import quote
 
 from fastapi.responses import RedirectResponse
 
-from grouplink.paths import ROOTS
-
 _SAFE_PATH = re.compile(r"^/[A-Za-z0-9_\-/]{0,200}$")
 HOME = "/signin"
 
@@ -23,14 +21,6 @@ def safe_next(raw: str | None) -> str:
 def link_path(code: str, done: str | None = None) -> str:
     path = "/" + quote(code, safe="")
     return f"{path}?done={done}" if done else path
-
-
-def link_code(path: str) -> str | None:
-    """The invite code when ``path`` is a link page's (``/{CODE}``), else None."""
-    segment = path[1:]
-    if path.startswith("/") and segment and "/" not in segment and segment not in ROOTS:
-        return segment
-    return None
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -26,6 +26,7 @@ from grouplink.domain.signin import (
     looks_like_a_code,
 )
 from grouplink.inputs import FORM_TEXT
+from grouplink.paths import link_code
 from grouplink.services import link_preview, sessions, signin
 from grouplink.services.throttle import Hit
 from grouplink.web.context import (
@@ -40,7 +41,7 @@ from grouplink.web.context import (
 )
 from grouplink.web.format import display_phone, moment, waiting_time
 from grouplink.web.link_page import JOIN, join_through_link
-from grouplink.web.navigation import link_code, safe_next, see_other
+from grouplink.web.navigation import safe_next, see_other
 from grouplink.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=FORM_TEXT)
@@ -57,8 +58,9 @@ class Journey:
     """Where the person goes once signed in, and what they set out to do there."""
 
     next: str
-    intent: str = ""  # JOIN: join (or ask to join) the invite link at ``next``
-    group: str = ""  # the subject of the group whose link ``next`` is: pages name it
+    code: str = ""  # the invite code when ``next`` is a working link's page
+    intent: str = ""  # JOIN: join (or ask to join) through that link
+    group: str = ""  # the subject of the link's group: pages name it
     asks: bool = False  # whether joining it is asking an admin
 
 
@@ -72,6 +74,7 @@ async def _journey(web: Web, next: str | None, intent: str | None) -> Journey:
         return Journey(target)
     return Journey(
         target,
+        code,
         JOIN if intent == JOIN else "",
         group.subject,
         group.approval is JoinApprovalMode.APPROVAL_REQUIRED,
@@ -180,12 +183,11 @@ async def check_code(
         error, can_retry = _refusal_message(refused)
         return again(error, 400, attempt=attempt if can_retry else "")
     target = journey.next
-    code_in_link = link_code(target)
-    if journey.intent == JOIN and code_in_link is not None:
+    if journey.intent == JOIN:
         # The person pressed Join (or Request to join) before signing in: do it now.
         with suppress(InvalidParameter):  # the group asks questions first: its page asks
             target = await join_through_link(
-                web, code_in_link, signed_in.wa_id, visitor.address, []
+                web, journey.code, signed_in.wa_id, visitor.address, []
             )
     return await hand_over(web, visitor, signed_in.session.token, target)
 
