@@ -44,6 +44,7 @@ WARNINGS = frozenset({"full", "partly", "stale", "none"})
 class Ask:
     title: str
     warning: str
+    confirm: str  # the button that says yes
 
 
 def asks_for_everyone(group: GroupView) -> dict[str, Ask]:
@@ -54,8 +55,10 @@ def asks_for_everyone(group: GroupView) -> dict[str, Ask]:
     if room < n:
         fits = f"There is room for {room} more, so {n - room} will keep waiting."
     return {
-        "approve": Ask(f"Approve all {many}?", fits),
-        "reject": Ask(f"Reject all {many}?", "They won't join. They can ask again by link."),
+        "approve": Ask(f"Approve all {many}?", fits, "Approve all"),
+        "reject": Ask(
+            f"Reject all {many}?", "They won't join. They can ask again by link.", "Reject all"
+        ),
     }
 
 
@@ -106,7 +109,6 @@ async def decide_many(
     if scope == "all" and confirmed != "yes" and action in ("approve", "reject"):
         group = await load_group(console, group_id, Ability.DECIDE)
         ask = asks_for_everyone(group)[action]
-        label = "Approve all" if action == "approve" else "Reject all"
         fields = {"scope": scope, "action": action}
         return ask_first(
             console,
@@ -115,7 +117,7 @@ async def decide_many(
             fields,
             title=ask.title,
             warning=ask.warning,
-            confirm=label,
+            confirm=ask.confirm,
             danger=action == "reject",
         )
     chosen = (
