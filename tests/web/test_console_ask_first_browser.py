@@ -13,15 +13,19 @@ from tests.conftest import Server
 from tests.graph.helpers import approval_group, ask, joined, pending_of, phone, wa_ids_of
 from tests.support import Business, create_group
 from tests.web.browser import (
-    PHONE,
     Watch,
     assert_accessible,
     chromium,
     require_browser,
     run,
-    signed_in_already,
 )
-from tests.web.test_console_browser import as_business, click_through, heading, notice
+from tests.web.test_console_browser import (
+    as_business,
+    as_business_without_scripts,
+    click_through,
+    heading,
+    notice,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -104,11 +108,7 @@ def test_without_scripts_a_page_asks_instead(
 
     async def scenario() -> None:
         async with chromium() as browser:
-            context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
-            await signed_in_already(
-                context, server.base_url, server.database_url, business_id=biz.business_id
-            )
-            page = await context.new_page()
+            page = await as_business_without_scripts(browser, server, biz)
             await page.goto(members)
             await click_through(page, page.get_by_role("button", name="Remove +1 555-010-0030"))
             assert await heading(page) == "Remove +1 555-010-0030 from the group?"

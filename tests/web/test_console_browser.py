@@ -159,6 +159,15 @@ async def as_business(browser: Browser, server: Server, biz: Business, dark: boo
     return await context.new_page()
 
 
+async def as_business_without_scripts(browser: Browser, server: Server, biz: Business) -> Page:
+    """A phone-sized screen signed in to the console as ``biz``, with JavaScript off."""
+    context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
+    await signed_in_already(
+        context, server.base_url, server.database_url, business_id=biz.business_id
+    )
+    return await context.new_page()
+
+
 async def as_person(browser: Browser, server: Server, wa_id: str) -> Page:
     context = await phone_screen(browser)
     await signed_in_already(context, server.base_url, server.database_url, wa_id=wa_id)
@@ -485,11 +494,7 @@ def test_without_javascript_every_screen_still_works(
 
     async def scenario() -> None:
         async with chromium() as browser:
-            context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
-            await signed_in_already(
-                context, server.base_url, server.database_url, business_id=biz.business_id
-            )
-            page = await context.new_page()
+            page = await as_business_without_scripts(browser, server, biz)
             await page.goto(f"{here}/invite")
             # The link is in a field to select and copy. Copy and Share need a script, so
             # without one they are not offered (buttons that do nothing would mislead).

@@ -23,7 +23,6 @@ from tests.graph.helpers import WHATSAPP, joined, phone
 from tests.graph.links_support import all_links, in_seconds, new_link, read_link
 from tests.support import Business, create_group
 from tests.web.browser import (
-    PHONE,
     Watch,
     allow_clipboard,
     assert_accessible,
@@ -35,11 +34,16 @@ from tests.web.browser import (
     run,
     shoot,
     shoot_screen,
-    signed_in_already,
     tab_to,
 )
 from tests.web.test_console import read_qr
-from tests.web.test_console_browser import as_business, click_through, heading, notice
+from tests.web.test_console_browser import (
+    as_business,
+    as_business_without_scripts,
+    click_through,
+    heading,
+    notice,
+)
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -191,11 +195,7 @@ def test_links_are_made_and_revoked_without_javascript(
 
     async def scenario() -> None:
         async with chromium() as browser:
-            context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
-            await signed_in_already(
-                context, server.base_url, server.database_url, business_id=biz.business_id
-            )
-            page = await context.new_page()
+            page = await as_business_without_scripts(browser, server, biz)
             await page.goto(screen_of(server, group["id"], "invite/new"))
             await page.get_by_label("Name").fill("Open day")
             await page.get_by_label("Expires").select_option(label="At the date and time below")
