@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from grouplink.domain import ids
 from grouplink.domain.errors import BadToken, InvalidParameter, MissingToken
 from grouplink.services.core import Core
+from grouplink.store import businesses as stored
+from grouplink.store import sessions as stored_sessions
 from grouplink.store.changes import TOKENS, note_change
-from grouplink.store.tables import api_tokens, businesses, phone_numbers, web_sessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +34,14 @@ async def create_business(
     display = display_phone_number or "1555" + ids.numeric_id(7)
     secret = ids.app_secret()
     async with core.db.write() as conn:
-        await conn.execute(
-            sa.insert(businesses).values(
-                id=business_id, name=name, app_secret=secret, created_at=now
-            )
-        )
-        await conn.execute(
-            sa.insert(phone_numbers).values(
-                id=number_id, business_id=business_id, display_phone_number=display, created_at=now
-            )
+        await stored.add_business(
+            conn,
+            business_id=business_id,
+            name=name,
+            app_secret=secret,
+            phone_number_id=number_id,
+            display_phone_number=display,
+            now=now,
         )
     return NewBusiness(business_id, number_id, display, secret)
 
@@ -51,17 +49,15 @@ async def create_business(
 async def create_token(core: Core, business_id: str, label: str = "") -> NewToken:
     token, token_id = ids.api_token(), ids.base62(16)
     async with core.db.write() as conn:
-        exists = sa.select(businesses.c.id).where(businesses.c.id == business_id)
-        if (await conn.execute(exists)).first() is None:
+        if not await stored.business_exists(conn, business_id):
             raise InvalidParameter(f"No business with id {business_id}")
-        await conn.execute(
-            sa.insert(api_tokens).values(
-                id=token_id,
-                business_id=business_id,
-                token_hash=ids.digest(token),
-                label=label,
-                created_at=core.clock(),
-            )
+        await stored.add_token(
+            conn,
+            token_id=token_id,
+            business_id=business_id,
+            token_hash=ids.digest(token),
+            label=label,
+            now=core.clock(),
         )
     return NewToken(token_id, token)
 
@@ -69,19 +65,11 @@ async def create_token(core: Core, business_id: str, label: str = "") -> NewToke
 async def revoke_token(core: Core, token_or_id: str) -> bool:
     """Revoke by the token itself or by its id; False if nothing matched."""
     async with core.db.write() as conn:
-        result = await conn.execute(
-            sa.update(api_tokens)
-            .where(
-                sa.or_(
-                    api_tokens.c.id == token_or_id,
-                    api_tokens.c.token_hash == ids.digest(token_or_id),
-                ),
-                api_tokens.c.revoked_at.is_(None),
-            )
-            .values(revoked_at=core.clock())
+        revoked = await stored.revoke_token(
+            conn, token_id=token_or_id, token_hash=ids.digest(token_or_id), now=core.clock()
         )
         note_change(conn, TOKENS)
-    return result.rowcount > 0
+    return revoked > 0
 
 
 async def authenticate(core: Core, authorization: str | None) -> str:
@@ -112,7 +100,7 @@ async def token_owner(core: Core, token: str) -> TokenOwner:
 
     async def read() -> TokenOwner | None:
         async with core.db.read() as conn:
-            row = (await conn.execute(_LIVE_TOKEN, {"token_hash": token_hash})).first()
+            row = await stored.live_token(conn, token_hash)
         return None if row is None else TokenOwner(str(row.business_id), str(row.id))
 
     owner: TokenOwner | None = await core.recent.through(
@@ -123,27 +111,16 @@ async def token_owner(core: Core, token: str) -> TokenOwner:
     return owner
 
 
-_LIVE_TOKEN = sa.select(api_tokens.c.business_id, api_tokens.c.id).where(
-    api_tokens.c.token_hash == sa.bindparam("token_hash"), api_tokens.c.revoked_at.is_(None)
-)
-
-
 async def session_token_id(core: Core, session_token: str) -> str | None:
     """The API token a business's console session was opened with (None: not known)."""
-    query = sa.select(web_sessions.c.api_token_id).where(
-        web_sessions.c.token_hash == ids.digest(session_token)
-    )
     async with core.db.read() as conn:
-        found = (await conn.execute(query)).scalar()
-    return None if found is None else str(found)
+        return await stored_sessions.api_token_id(conn, ids.digest(session_token))
 
 
 async def rotate_app_secret(core: Core, business_id: str) -> str:
     secret = ids.app_secret()
     async with core.db.write() as conn:
-        result = await conn.execute(
-            sa.update(businesses).where(businesses.c.id == business_id).values(app_secret=secret)
-        )
-    if result.rowcount == 0:
+        found = await stored.set_app_secret(conn, business_id, secret)
+    if not found:
         raise InvalidParameter(f"No business with id {business_id}")
     return secret

@@ -7,13 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
 from grouplink.domain.actors import Actor
 from grouplink.settings import Settings
 from grouplink.store.database import Database
 from grouplink.store.read_cache import ReadCache
-from grouplink.store.tables import server_state
+from grouplink.store.server_secret import server_secret
 
 RECENT_PICTURE_BYTES = 32 * 1024 * 1024  # group pictures kept, per process
 
@@ -50,8 +48,7 @@ class Core:
 
     async def load_secret(self) -> None:
         async with self.db.read() as conn:
-            query = sa.select(server_state.c.value).where(server_state.c.key == "secret")
-            self.secret = str((await conn.execute(query)).scalar_one()).encode()
+            self.secret = (await server_secret(conn)).encode()
 
     def link_url(self, code: str) -> str:
         return f"{self.link_base}/{code}"

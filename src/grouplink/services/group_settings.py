@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from grouplink.domain import events, ids
 from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.groups import JoinApprovalMode, LinkManagers
@@ -16,8 +14,8 @@ from grouplink.domain.picture import Picture
 from grouplink.domain.questions import store_questions
 from grouplink.services.core import Actor, Core
 from grouplink.services.groups import writable_group
+from grouplink.store import group_settings as stored
 from grouplink.store import pictures, queries
-from grouplink.store.tables import groups
 
 
 async def update_group(
@@ -72,9 +70,7 @@ async def update_group(
         )
     async with core.db.write() as conn:
         group = await writable_group(conn, business_id, group_id, actor, Ability.EDIT)
-        await conn.execute(
-            sa.update(groups).where(groups.c.pk == group.pk).values(updated_at=now, **values)
-        )
+        await stored.set_columns(conn, group.pk, now, values)
         if picture is not None:
             await pictures.save_picture(conn, group.pk, picture)
         if changes:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain import ids
@@ -21,10 +20,9 @@ from grouplink.domain.permissions import Ability, abilities
 from grouplink.domain.questions import stored_questions
 from grouplink.services.core import Core
 from grouplink.services.joins import group_link_view, place_in_group
-from grouplink.store import links, pictures, queries
+from grouplink.store import link_page, links, queries
 from grouplink.store.changes import group_slot
 from grouplink.store.queries import Row
-from grouplink.store.tables import groups, invite_links
 
 
 class LinkStatus(StrEnum):
@@ -121,21 +119,12 @@ async def picture(core: Core, code: str) -> LinkPicture | None:
     return LinkPicture(card, image)
 
 
-_LINK_WITH_GROUP = (
-    sa.select(groups, *links.LINK_VIEW_COLUMNS)
-    .join(invite_links, invite_links.c.group_pk == groups.c.pk)
-    .where(invite_links.c.code == sa.bindparam("code"))
-)
-_LINK_WITH_GROUP_AND_PICTURE = pictures.with_thumbnail(_LINK_WITH_GROUP)
-
-
 async def _link_with_group(core: Core, code: str, with_picture: bool) -> Row | None:
     """The link's row with its group's (and picture's), from the recent reads if there."""
-    query = _LINK_WITH_GROUP_AND_PICTURE if with_picture else _LINK_WITH_GROUP
 
     async def read() -> Row | None:
         async with core.db.read() as conn:
-            return (await conn.execute(query, {"code": code})).first()
+            return await link_page.link_with_group(conn, code, with_picture)
 
     row: Row | None = await core.recent.through(
         ("link", code, with_picture),

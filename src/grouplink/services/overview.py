@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain.errors import GroupUnknown
@@ -22,19 +21,10 @@ from grouplink.domain.links import LinkState
 from grouplink.domain.permissions import Ability, Role, abilities, require
 from grouplink.domain.questions import Answer, stored_answers, stored_questions
 from grouplink.services.core import Actor, Core
-from grouplink.services.joins import RequestState
 from grouplink.store import links, queries
-from grouplink.store.paging import Page, page_rows
+from grouplink.store import overview as stored
+from grouplink.store.paging import Page
 from grouplink.store.queries import Row
-from grouplink.store.tables import (
-    bans,
-    groups,
-    invite_links,
-    join_requests,
-    participants,
-    people,
-    phone_numbers,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,31 +114,19 @@ async def my_groups(
     core: Core, viewer: Viewer, limit: int, after: str | None, before: str | None
 ) -> Page[dict[str, Any]]:
     """The viewer's live groups, newest first; items carry what the list shows."""
-    columns = [
-        groups.c.pk,
-        groups.c.id,
-        groups.c.subject,
-        groups.c.participant_count,
-        groups.c.picture_sha256,
-        groups.c.link_managers,
-        groups.c.suspended,
-        _pending_count(groups.c.pk).scalar_subquery().label("pending"),
-    ]
-    if viewer.business_id is not None:
-        scope = f"console:{viewer.business_id}"
-        base = sa.select(*columns, sa.literal(Role.OWNER.value).label("role")).where(
-            groups.c.business_id == viewer.business_id, groups.c.deleted_at.is_(None)
-        )
-    else:
-        scope = f"console:{viewer.wa_id}"
-        base = (
-            sa.select(*columns, participants.c.role)
-            .join(participants, participants.c.group_pk == groups.c.pk)
-            .join(people, people.c.pk == participants.c.person_pk)
-            .where(people.c.wa_id == viewer.wa_id, groups.c.deleted_at.is_(None))
-        )
+    who = viewer.business_id if viewer.business_id is not None else viewer.wa_id
+    scope = f"console:{who}"
     async with core.db.read() as conn:
-        rows = await page_rows(conn, core.secret, scope, base, groups.c.pk, limit, after, before)
+        rows = await stored.my_groups(
+            conn,
+            core.secret,
+            scope,
+            business_id=viewer.business_id,
+            wa_id=viewer.wa_id,
+            limit=limit,
+            after=after,
+            before=before,
+        )
     items = []
     for row in rows.rows:
         can = abilities(Role(row.role), LinkManagers(row.link_managers))
@@ -172,7 +150,7 @@ async def group_view(core: Core, viewer: Viewer, group_id: str) -> GroupView:
         can = abilities(role, LinkManagers(group.link_managers))
         pending = 0
         if Ability.DECIDE in can:
-            pending = int(await conn.scalar(_pending_count(group.pk)) or 0)
+            pending = await stored.pending_count(conn, group.pk)
         link = await links.primary_link(conn, group.pk) if Ability.MANAGE_LINK in can else None
     return GroupView(
         pk=group.pk,
@@ -204,109 +182,52 @@ async def group_view(core: Core, viewer: Viewer, group_id: str) -> GroupView:
 async def members(core: Core, group: GroupView) -> list[Member]:
     """Admins first, then by when they joined."""
     async with core.db.read() as conn:
-        query = (
-            sa.select(
-                people.c.wa_id,
-                people.c.user_id,
-                participants.c.role,
-                participants.c.joined_at,
-                *_LINK_COLUMNS,
-            )
-            .join(participants, participants.c.person_pk == people.c.pk)
-            .outerjoin(invite_links, invite_links.c.pk == participants.c.link_pk)
-            .where(participants.c.group_pk == group.pk)
-            .order_by(
-                (participants.c.role == Role.ADMIN.value).desc(),
-                participants.c.joined_at,
-                people.c.pk,
-            )
-        )
-        return [
-            Member(r.wa_id, r.user_id, Role(r.role), r.joined_at, _came_through(group, r._mapping))
-            for r in await conn.execute(query)
-        ]
+        rows = await stored.members(conn, group.pk)
+    return [
+        Member(r.wa_id, r.user_id, Role(r.role), r.joined_at, _came_through(group, r)) for r in rows
+    ]
 
 
 async def pending_requests(core: Core, group: GroupView) -> list[PendingRequest]:
     """Oldest first, as an admin works through them."""
     group.require(Ability.DECIDE)
     async with core.db.read() as conn:
-        query = (
-            sa.select(
-                join_requests.c.id,
-                join_requests.c.created_at,
-                join_requests.c.answers,
-                people.c.wa_id,
-                *_LINK_COLUMNS,
-            )
-            .join(people, people.c.pk == join_requests.c.person_pk)
-            .outerjoin(invite_links, invite_links.c.pk == join_requests.c.link_pk)
-            .where(
-                join_requests.c.group_pk == group.pk,
-                join_requests.c.state == RequestState.PENDING,
-            )
-            .order_by(join_requests.c.pk)
+        rows = await stored.pending_requests(conn, group.pk)
+    return [
+        PendingRequest(
+            r.id,
+            r.wa_id,
+            r.created_at,
+            _came_through(group, r),
+            tuple(stored_answers(r.answers)),
         )
-        return [
-            PendingRequest(
-                r.id,
-                r.wa_id,
-                r.created_at,
-                _came_through(group, r._mapping),
-                tuple(stored_answers(r.answers)),
-            )
-            for r in await conn.execute(query)
-        ]
+        for r in rows
+    ]
 
 
 async def banned(core: Core, group: GroupView) -> list[BannedPerson]:
     group.require(Ability.MODERATE)
     async with core.db.read() as conn:
-        query = (
-            sa.select(people.c.wa_id, bans.c.created_at)
-            .join(people, people.c.pk == bans.c.person_pk)
-            .where(bans.c.group_pk == group.pk)
-            .order_by(bans.c.created_at.desc(), people.c.pk)
-        )
-        return [BannedPerson(r.wa_id, r.created_at) for r in await conn.execute(query)]
+        rows = await stored.banned(conn, group.pk)
+    return [BannedPerson(r.wa_id, r.created_at) for r in rows]
 
 
 async def phone_numbers_of(core: Core, business_id: str) -> list[dict[str, Any]]:
     """The numbers a business can make groups on, oldest first."""
     async with core.db.read() as conn:
-        query = (
-            sa.select(phone_numbers.c.id, phone_numbers.c.display_phone_number)
-            .where(phone_numbers.c.business_id == business_id)
-            .order_by(phone_numbers.c.created_at, phone_numbers.c.id)
-        )
-        return [dict(r._mapping) for r in await conn.execute(query)]
+        rows = await stored.phone_numbers_of(conn, business_id)
+    return [dict(r._mapping) for r in rows]
 
 
-# The link each participant or request came through, joined into the listing's own query.
-_LINK_COLUMNS = (
-    invite_links.c.id.label("link_id"),
-    invite_links.c.name.label("link_name"),
-    invite_links.c.is_primary.label("link_is_primary"),
-    invite_links.c.state.label("link_state"),
-)
-
-
-def _came_through(group: GroupView, row: sa.RowMapping) -> CameThrough | None:
+def _came_through(group: GroupView, row: Row) -> CameThrough | None:
     """Only those who manage the links see which one a person used (names can be telling)."""
-    if row["link_id"] is None or not group.may(Ability.MANAGE_LINK):
+    if row.link_id is None or not group.may(Ability.MANAGE_LINK):
         return None
     return CameThrough(
-        link_id=row["link_id"],
-        name=row["link_name"],
-        is_primary=bool(row["link_is_primary"]),
-        working=row["link_state"] == LinkState.ACTIVE,
-    )
-
-
-def _pending_count(group_pk: sa.ColumnElement[int] | int) -> sa.Select[int]:
-    """How many join requests of the group wait for a decision."""
-    return sa.select(sa.func.count()).where(
-        join_requests.c.group_pk == group_pk, join_requests.c.state == RequestState.PENDING
+        link_id=row.link_id,
+        name=row.link_name,
+        is_primary=bool(row.link_is_primary),
+        working=row.link_state == LinkState.ACTIVE,
     )
 
 

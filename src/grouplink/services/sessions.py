@@ -11,12 +11,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain import ids
 from grouplink.services.core import Core
-from grouplink.store.tables import api_tokens, businesses, web_sessions
+from grouplink.store import sessions as stored
 
 TOKEN_BYTES = 32
 
@@ -50,17 +49,15 @@ async def start_in(
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires_at = now + lifetime_s * 1000
     # Sign-in is a good moment to forget this owner's sessions that ran out.
-    owner = web_sessions.c.wa_id == wa_id if wa_id else web_sessions.c.business_id == business_id
-    await conn.execute(sa.delete(web_sessions).where(owner, web_sessions.c.expires_at < now))
-    await conn.execute(
-        sa.insert(web_sessions).values(
-            token_hash=ids.digest(token),
-            wa_id=wa_id,
-            business_id=business_id,
-            api_token_id=api_token_id,
-            created_at=now,
-            expires_at=expires_at,
-        )
+    await stored.forget_expired(conn, now, wa_id=wa_id, business_id=business_id)
+    await stored.add(
+        conn,
+        token_hash=ids.digest(token),
+        wa_id=wa_id,
+        business_id=business_id,
+        api_token_id=api_token_id,
+        now=now,
+        expires_at=expires_at,
     )
     return NewSession(token, expires_at)
 
@@ -88,19 +85,9 @@ async def resolve(core: Core, token: str | None) -> Session | None:
     """The live session that ``token`` names, or None (unknown, ended or expired)."""
     if not token or len(token) > 128:
         return None
-    query = (
-        sa.select(web_sessions, businesses.c.name)
-        .outerjoin(businesses, businesses.c.id == web_sessions.c.business_id)
-        .outerjoin(api_tokens, api_tokens.c.id == web_sessions.c.api_token_id)
-        .where(
-            web_sessions.c.token_hash == ids.digest(token),
-            web_sessions.c.ended_at.is_(None),
-            web_sessions.c.expires_at > core.clock(),
-            sa.or_(web_sessions.c.api_token_id.is_(None), api_tokens.c.revoked_at.is_(None)),
-        )
-    )
+    now = core.clock()
     async with core.db.read() as conn:
-        row = (await conn.execute(query)).first()
+        row = await stored.live(conn, ids.digest(token), now)
     if row is None:
         return None
     return Session(row.wa_id, row.business_id, row.expires_at, row.name or "")
@@ -110,10 +97,4 @@ async def end_session(core: Core, token: str | None) -> None:
     if not token or len(token) > 128:
         return
     async with core.db.write() as conn:
-        await conn.execute(
-            sa.update(web_sessions)
-            .where(
-                web_sessions.c.token_hash == ids.digest(token), web_sessions.c.ended_at.is_(None)
-            )
-            .values(ended_at=core.clock())
-        )
+        await stored.end(conn, ids.digest(token), core.clock())

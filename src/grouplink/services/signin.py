@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 import structlog
 
 from grouplink.domain import ids
@@ -32,8 +31,7 @@ from grouplink.domain.signin import (
 from grouplink.services.code_senders import CodeSender, SendFailed
 from grouplink.services.core import Core
 from grouplink.services.sessions import NewSession, start_in
-from grouplink.store import guesses
-from grouplink.store.tables import signin_codes
+from grouplink.store import guesses, signin_codes
 
 log = structlog.get_logger("grouplink.signin")
 
@@ -84,24 +82,15 @@ async def request_code(
         number = await guesses.read(conn, wa_id, now)
         if number.locked(now):
             raise NumberLocked(number.locked_until)
-        await conn.execute(
-            sa.delete(signin_codes).where(
-                signin_codes.c.wa_id == wa_id,
-                signin_codes.c.expires_at < now - KEEP_OLD_CODES_MS,
-            )
+        await signin_codes.forget_expired_before(conn, wa_id, now - KEEP_OLD_CODES_MS)
+        pk = await signin_codes.add(
+            conn,
+            attempt_id=attempt_id,
+            wa_id=wa_id,
+            code_hash=hash_code(_secret(core), attempt_id, code),
+            now=now,
+            expires_at=expires_at,
         )
-        inserted = await conn.execute(
-            sa.insert(signin_codes)
-            .values(
-                id=attempt_id,
-                wa_id=wa_id,
-                code_hash=hash_code(_secret(core), attempt_id, code),
-                created_at=now,
-                expires_at=expires_at,
-            )
-            .returning(signin_codes.c.pk)
-        )
-        pk = inserted.scalar_one()
     try:
         await sender.send(wa_id, code, rules.code_seconds)
     except Exception as error:  # any sender's failure, a plug-in's too: the person retries
@@ -114,21 +103,13 @@ async def request_code(
     async with core.db.write() as conn:
         # Only codes made before this one: of two asked for at once, the later one
         # always stays valid.
-        await conn.execute(
-            sa.update(signin_codes)
-            .where(
-                signin_codes.c.wa_id == wa_id,
-                signin_codes.c.pk < pk,
-                signin_codes.c.used_at.is_(None),
-            )
-            .values(used_at=core.clock())
-        )
+        await signin_codes.retire_before(conn, wa_id, pk, core.clock())
     return IssuedCode(attempt_id, code, expires_at)
 
 
 async def _forget_code(core: Core, pk: int) -> None:
     async with core.db.write() as conn:
-        await conn.execute(sa.delete(signin_codes).where(signin_codes.c.pk == pk))
+        await signin_codes.delete(conn, pk)
 
 
 async def verify_code(core: Core, attempt_id: str, typed: str, rules: SignInRules) -> SignedIn:
@@ -137,8 +118,7 @@ async def verify_code(core: Core, attempt_id: str, typed: str, rules: SignInRule
         raise CodeExpired("This code has expired or was already used")
     now = core.clock()
     async with core.db.write() as conn:
-        query = sa.select(signin_codes).where(signin_codes.c.id == attempt_id).with_for_update()
-        row = (await conn.execute(query)).first()
+        row = await signin_codes.hold(conn, attempt_id)
         if row is None:
             raise CodeExpired("This code has expired or was already used")
         state = CodeState(row.code_hash, row.attempts, row.expires_at, row.used_at)
@@ -154,20 +134,14 @@ async def verify_code(core: Core, attempt_id: str, typed: str, rules: SignInRule
             rules=rules.guesses,
         )
         if refusal is None:
-            await conn.execute(
-                sa.update(signin_codes).where(signin_codes.c.pk == row.pk).values(used_at=now)
-            )
+            await signin_codes.mark_used(conn, row.pk, now)
             await guesses.forget(conn, row.wa_id)  # the number proved itself
             session = await start_in(conn, now, rules.session_seconds, wa_id=row.wa_id)
             return SignedIn(row.wa_id, session)
         if isinstance(refusal, CodeWrong):
             # A wrong try counts, for the code and the number, and must be committed
             # before the refusal is raised.
-            await conn.execute(
-                sa.update(signin_codes)
-                .where(signin_codes.c.pk == row.pk)
-                .values(attempts=signin_codes.c.attempts + 1)
-            )
+            await signin_codes.count_wrong_try(conn, row.pk)
             number = number.after_wrong(now, rules.guesses)
             await guesses.save(conn, row.wa_id, number)
             if number.locked(now):
