@@ -14,6 +14,10 @@ from grouplink.store.read_cache import ReadCache
 from grouplink.store.server_secret import server_secret
 
 RECENT_PICTURE_BYTES = 32 * 1024 * 1024  # group pictures kept, per process
+# Rows kept, per process: about 1.8 KB an entry with its Python objects (bench/memory.py,
+# tracemalloc), so 8,192 hold about 15 MB: the 4 keys of 2,000 groups whose link page,
+# picture and Graph info are read (16,384 held 30 MB, a fifth of the 150 MB a worker has).
+RECENT_ENTRIES = 8_192
 
 
 def now_ms() -> int:
@@ -42,7 +46,7 @@ class Core:
         self.recent = ReadCache(
             self.db.changes,
             seconds=self.cache_seconds,
-            max_entries=16_384,
+            max_entries=RECENT_ENTRIES,
             max_weight=RECENT_PICTURE_BYTES,
         )
 
