@@ -24,7 +24,9 @@ CALLS = [
     "get_link",
     "insights",
     "reset_link",
+    "reset_hot",
     "join",
+    "join_hot",
     "approve",
 ]
 UNAUTHORIZED = {"ceiling", "link_page", "link_preview"}  # what an earlier commit is measured on
