@@ -96,6 +96,7 @@ def _serving(
             "--connections",
             "8",
             "--no-prism",
+            "--no-synapse",
             "--calls",
             ",".join(calls),
             "--workdir",
