@@ -1,7 +1,7 @@
-"""How many requests a second does grouplink serve, against its own ceiling and Prism?
+"""How many requests a second does grouplink serve, against its ceiling, Prism and Synapse?
 
     python -m bench.serving                    # SQLite and PostgreSQL, 1,000 and 1,000,000 groups
-    python -m bench.serving --backends sqlite --scales 100 --duration 1 --warmup 0 --no-prism
+    python -m bench.serving --backends sqlite --scales 100 --duration 1 --no-prism --no-synapse
     python -m bench.serving --against 8cdfb50  # also serve that commit, beside each size
 
 For each backend and size it loads a database (bench/load.py) and starts a real
@@ -9,12 +9,15 @@ For each backend and size it loads a database (bench/load.py) and starts a real
 side by side. wrk, from another process, drives each call on one size right
 after the other: first the ceiling (GET /healthz, the same server stack touching
 no database), then each call, then Prism mocking Meta's spec on the invite-link
-reset. Every figure is printed with its ratio to the ceiling and to Prism
-measured in the same block, then the change with data size, each worker's peak
-memory, and the targets. SQLite's largest size is capped at --sqlite-max-groups
-(100,000 by default). With --against, an earlier commit's own server, on a
-database its own loader made, runs beside each size and is measured on the calls
-that need no token, in the same rounds (bench/serving/earlier.py).
+reset; then, once per backend, Synapse letting people into rooms on the same
+backend (bench/serving/synapse.py; --no-synapse skips it). Every figure is
+printed with its ratio to the ceiling and to Prism measured in the same block,
+Synapse's with how many times its rate a join through a link is, then the change
+with data size, each worker's peak memory, and the targets. SQLite's largest
+size is capped at --sqlite-max-groups (100,000 by default). With --against, an
+earlier commit's own server, on a database its own loader made, runs beside each
+size and is measured on the calls that need no token, in the same rounds
+(bench/serving/earlier.py).
 """
 
 from __future__ import annotations
