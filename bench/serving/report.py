@@ -214,7 +214,7 @@ def verdicts(
                     f"join through a link >= 10x {label}",
                     block.title,
                     _times(join.rate, peer.rate),
-                    join.rate >= 10 * peer.rate,
+                    None if peer.rate == 0 else join.rate >= 10 * peer.rate,  # none done: n/a
                 )
         measured = {k: m for k, m in block.results.items() if k != CEILING.key and k not in PEERS}
         if measured:
