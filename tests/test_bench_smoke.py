@@ -24,7 +24,9 @@ CALLS = [
     "get_link",
     "insights",
     "reset_link",
+    "reset_hot",
     "join",
+    "join_hot",
     "approve",
 ]
 UNAUTHORIZED = {"ceiling", "link_page", "link_preview"}  # what an earlier commit is measured on
@@ -94,6 +96,7 @@ def _serving(
             "--connections",
             "8",
             "--no-prism",
+            "--no-synapse",
             "--calls",
             ",".join(calls),
             "--workdir",

@@ -1,7 +1,7 @@
-"""How many requests a second does grouplink serve, against its own ceiling and Prism?
+"""How many requests a second does grouplink serve, against its ceiling, Prism and Synapse?
 
     python -m bench.serving                    # SQLite and PostgreSQL, 1,000 and 1,000,000 groups
-    python -m bench.serving --backends sqlite --scales 100 --duration 1 --warmup 0 --no-prism
+    python -m bench.serving --backends sqlite --scales 100 --duration 1 --no-prism --no-synapse
     python -m bench.serving --against 8cdfb50  # also serve that commit, beside each size
 
 For each backend and size it loads a database (bench/load.py) and starts a real
@@ -9,12 +9,15 @@ For each backend and size it loads a database (bench/load.py) and starts a real
 side by side. wrk, from another process, drives each call on one size right
 after the other: first the ceiling (GET /healthz, the same server stack touching
 no database), then each call, then Prism mocking Meta's spec on the invite-link
-reset. Every figure is printed with its ratio to the ceiling and to Prism
-measured in the same block, then the change with data size, each worker's peak
-memory, and the targets. SQLite's largest size is capped at --sqlite-max-groups
-(100,000 by default). With --against, an earlier commit's own server, on a
-database its own loader made, runs beside each size and is measured on the calls
-that need no token, in the same rounds (bench/serving/earlier.py).
+reset; then, once per backend, Synapse letting people into rooms on the same
+backend (bench/serving/synapse.py; --no-synapse skips it). Every figure is
+printed with its ratio to the ceiling and to Prism measured in the same block,
+Synapse's with how many times its rate a join through a link is, then the change
+with data size, each worker's peak memory, and the targets. SQLite's largest
+size is capped at --sqlite-max-groups (100,000 by default). With --against, an
+earlier commit's own server, on a database its own loader made, runs beside each
+size and is measured on the calls that need no token, in the same rounds
+(bench/serving/earlier.py).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench.databases import BACKENDS
-from bench.serving import earlier, prism, wrk
+from bench.serving import earlier, prism, synapse, synapse_load, wrk
 from bench.serving.block import Options, measure_backend
 from bench.serving.report import (
     Block,
@@ -64,6 +67,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     add("--calls", default="", help="only these calls (keys as in --json), comma-separated")
     add("--no-prism", action="store_true", help="skip the Prism baseline")
+    add("--no-synapse", action="store_true", help="skip the Synapse peer")
+    add(
+        "--synapse-users",
+        type=int,
+        default=600,
+        help="Synapse users registered before timing: each joins and knocks once",
+    )
     add(
         "--against",
         default="",
@@ -138,25 +148,46 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_prism:
         peer, peer_note = prism.start(args.spec, options.workdir)
     print(f"Prism: {peer_note}", flush=True)
+    matrix: synapse.Install | str = "skipped (--no-synapse)"
+    if not args.no_synapse:
+        matrix = synapse.install(options.workdir)
+    notes = [_synapse_note(matrix, args.synapse_users)]
+    print(f"Synapse: {notes[0]}", flush=True)
     blocks: list[Block] = []
     try:
         for backend, groups in sizes(args).items():
-            blocks += measure_backend(options, backend, groups, peer)
+            found = measure_backend(options, backend, groups, peer)
+            if isinstance(matrix, synapse.Install):
+                notes += synapse_load.beside(options, backend, matrix, args.synapse_users, found)
+            blocks += found
     finally:
         if peer is not None:
             peer.stop()
-    print_report(args, blocks, peer_note)
+    print_report(args, blocks, peer_note, notes)
     if args.json:
         args.json.write_text(json.dumps([_as_json(b) for b in blocks], indent=1))
 
 
-def print_report(args: argparse.Namespace, blocks: list[Block], peer_note: str) -> None:
+def _synapse_note(matrix: synapse.Install | str, users: int) -> str:
+    if isinstance(matrix, str):
+        return matrix
+    return (
+        f"matrix-synapse {matrix.version}, one process, rate limits off, wrk as above; "
+        f"{users:,} users registered before timing, each joining and knocking once"
+    )
+
+
+def print_report(
+    args: argparse.Namespace, blocks: list[Block], peer_note: str, synapse_notes: list[str]
+) -> None:
     print(
         f"\nRequests: grouplink serve --workers {args.workers}; wrk, {args.threads} threads, "
         f"{args.connections} connections, {args.duration} s per call after {args.warmup} s "
         f"of warm-up; {machine()}"
     )
     print(f"Prism: {peer_note}")
+    for note in synapse_notes:
+        print(f"Synapse: {note}")
     for block in blocks:
         print()
         for line in block_table(block):

@@ -141,7 +141,8 @@ def _prepare(
     )
     workdir = options.workdir / f"{backend}-{groups}"  # each size its own call files
     workdir.mkdir(parents=True, exist_ok=True)
-    server = Server(database.url, workdir, options.workers, options.server_env)
+    env = {key: value for call in options.chosen() for key, value in call.server_env.items()}
+    server = Server(database.url, workdir, options.workers, {**env, **options.server_env})
     block = Block(backend, groups, loaded.seconds)
     return _Size(block, database, picked, server, _database_pids(database))
 

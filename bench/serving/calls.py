@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.serving.targets import Targets
+from bench.serving.targets import Group, Targets
 
 VERSION = "v23.0"
 FIELDS = (
@@ -27,6 +27,7 @@ class Call:
     authorized: bool  # sends the business's bearer token
     lines: Callable[[Targets], list[str]]
     warmup_lines: Callable[[Targets], list[str]] | None = None  # when a line works only once
+    server_env: Mapping[str, str] = field(default_factory=dict)  # settings the call needs
 
     @property
     def once(self) -> bool:
@@ -39,8 +40,25 @@ def _approve(pending_id: str) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
+def _reset(group: Group) -> str:
+    return f"POST\t/{VERSION}/{group.id}/invite_link\t{WHATSAPP}"
+
+
+def _join(group: Group) -> str:
+    return f'POST\t/sandbox/invites/{group.code}/join\t{{"wa_id":"{{wa_id}}"}}'
+
+
 def reset_lines(targets: Targets) -> list[str]:
-    return [f"POST\t/{VERSION}/{g.id}/invite_link\t{WHATSAPP}" for g in targets.resets]
+    return [_reset(g) for g in targets.resets]
+
+
+def _one(group: Group | None, line: Callable[[Group], str]) -> list[str]:
+    return [] if group is None else [line(group)]
+
+
+# The hot group's joins would fill WhatsApp's 1,024 in a second or two: its limit is raised
+# for the run (a server setting, so every group's; the other joins fill none of theirs).
+HOT_LIMIT = {"GROUPLINK_MAX_PARTICIPANTS": "100000000"}
 
 
 CEILING = Call("ceiling", "ceiling: GET /healthz", False, lambda t: ["GET\t/healthz"])
@@ -74,13 +92,14 @@ CALLS = [
         lambda t: [f"GET\t/{VERSION}/{g.id}/insights?since={YEAR_AGO}" for g in t.reads],
     ),
     Call("reset_link", "POST /{group_id}/invite_link (reset)", True, reset_lines),
+    Call("reset_hot", "reset (hot group)", True, lambda t: _one(t.hot_reset, _reset)),
+    Call("join", "join through a link (auto-approve)", True, lambda t: [_join(g) for g in t.joins]),
     Call(
-        "join",
-        "join through a link (auto-approve)",
+        "join_hot",
+        "join (hot group)",
         True,
-        lambda t: [
-            f'POST\t/sandbox/invites/{g.code}/join\t{{"wa_id":"{{wa_id}}"}}' for g in t.joins
-        ],
+        lambda t: _one(t.hot_join, _join),
+        server_env=HOT_LIMIT,
     ),
     Call(
         "approve",

@@ -10,8 +10,15 @@ from bench.serving.calls import CALLS, CEILING, PRISM_LABEL
 from bench.serving.wrk import Measure
 
 PRISM = "prism"
+# Synapse's rows (bench/serving/synapse_load.py), each beside grouplink's join through a link.
+SYNAPSE = {
+    "synapse_join": "Synapse: join public room",
+    "synapse_knock": "Synapse: knock",
+    "synapse_accept": "Synapse: accept a knock (invite)",
+}
+PEERS = {PRISM, *SYNAPSE}  # not grouplink's calls: no ratio to Prism, no change with size
 BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-LABELS = {call.key: call.label for call in CALLS} | {PRISM: PRISM_LABEL}
+LABELS = {call.key: call.label for call in CALLS} | {PRISM: PRISM_LABEL} | SYNAPSE
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +97,23 @@ class Block:
 def block_table(block: Block) -> Iterator[str]:
     loaded = f"loaded in {block.load_seconds:.0f} s" if block.load_seconds else "reused"
     yield f"{block.title} ({loaded})"
+    # With Synapse measured, its rows say how many times its rate a join through a link is.
+    join = block.results.get("join")
+    beside = any(key in SYNAPSE for key in block.results)
     yield (
         f"{'call':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
         f"{'of ceiling':>11} {'x Prism':>8} {'app CPU ms':>11} {'db CPU ms':>10}"
+        + (f" {'link join x':>12}" if beside else "")
     )
     for key, result in block.results.items():
         measure = result.measure
         db_ms = "-" if result.db_ms is None else f"{result.db_ms:.2f}"
+        ratio = _times(join.rate, measure.rate) if join and key in SYNAPSE else ""
         yield (
             f"{LABELS[key]:<40} {measure.rate:>8,.0f} {measure.p50_ms:>8.1f} "
             f"{measure.p99_ms:>8.1f} {measure.errors:>7,} "
-            f"{_share(measure.rate, block.ceiling):>11} {_times(measure.rate, block.prism):>8} "
-            f"{result.server_ms:>11.2f} {db_ms:>10}"
+            f"{_share(key, measure.rate, block.ceiling):>11} {_prism(key, measure.rate, block):>8} "
+            f"{result.server_ms:>11.2f} {db_ms:>10}" + (f" {ratio:>12}" if beside else "")
         )
     memory = ", ".join(f"{mb:.0f}" for mb in block.memory_mb) or "n/a"
     yield f"worker peak memory (VmHWM), MiB: {memory}"
@@ -116,7 +128,7 @@ def changes(before: Block, after: Block) -> dict[str, tuple[float, float]]:
             after.results[key].cpu_ms / result.cpu_ms - 1,
         )
         for key, result in before.results.items()
-        if key in after.results and key != PRISM and result.rate > 0 and result.cpu_ms > 0
+        if key in after.results and key not in PEERS and result.rate > 0 and result.cpu_ms > 0
     }
 
 
@@ -187,7 +199,24 @@ def verdicts(
                         f"{share:.0%}, p99 {found.measure.p99_ms:.0f} ms",
                         share >= 0.25 and found.measure.p99_ms < 50,
                     )
-        measured = {k: m for k, m in block.results.items() if k not in (CEILING.key, PRISM)}
+        for key in ("reset_hot", "join_hot"):
+            found = block.results.get(key)
+            if found and block.ceiling:
+                share = found.rate / block.ceiling
+                yield Verdict(
+                    f"{LABELS[key]}: >= 10% of ceiling", block.title, f"{share:.0%}", share >= 0.1
+                )
+        join = block.results.get("join")
+        for key, label in SYNAPSE.items():
+            peer = block.results.get(key)
+            if join and peer:
+                yield Verdict(
+                    f"join through a link >= 10x {label}",
+                    block.title,
+                    _times(join.rate, peer.rate),
+                    None if peer.rate == 0 else join.rate >= 10 * peer.rate,  # none done: n/a
+                )
+        measured = {k: m for k, m in block.results.items() if k != CEILING.key and k not in PEERS}
         if measured:
             slowest = min(measured, key=lambda k: measured[k].rate)
             rate = measured[slowest].rate
@@ -255,8 +284,15 @@ def _short(key: str) -> str:
     return LABELS[key].split(":")[0]
 
 
-def _share(rate: float, ceiling: float | None) -> str:
+def _share(key: str, rate: float, ceiling: float | None) -> str:
+    """A share of grouplink's own ceiling (none for Synapse, another server)."""
+    if key in SYNAPSE:
+        return ""
     return f"{rate / ceiling:.0%}" if ceiling else "n/a"
+
+
+def _prism(key: str, rate: float, block: Block) -> str:
+    return "" if key in SYNAPSE else _times(rate, block.prism)
 
 
 def _times(rate: float, prism: float | None) -> str:

@@ -1,7 +1,8 @@
 """What the calls aim at, picked from a loaded database before the server starts.
 
 Random groups, disjoint per call so one call's writes never change what another
-reads: groups to read, groups whose link is reset, groups people join, and
+reads: groups to read, groups whose link is reset, groups people join, one hot
+group whose link every connection resets and one every connection joins, and
 approval-required groups with fresh pending join requests to approve (written
 here, straight into the tables, one person per request).
 """
@@ -30,6 +31,7 @@ from grouplink.store.tables import groups, invite_links, join_requests, link_day
 
 APPLICANT_PREFIX = "16"  # people with a pending request: 16 and 10 digits
 BATCH = 1000
+HOT = 2  # auto-approve groups kept for the hot-group calls (reset, join)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ class Targets:
     joins: list[Group]
     approvals: list[Pending]  # each approved once, in this order
     warmup_approvals: list[Pending]
+    hot_reset: Group | None = None  # every connection resets this one group's link
+    hot_join: Group | None = None  # every connection joins this one group
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +73,7 @@ class Spread:
         """``wanted`` groups a call, or as many as the smallest database has room for."""
         smallest = min(shapes, key=lambda shape: shape.groups)
         auto = smallest.groups - smallest.groups // smallest.approval_every
-        per_call = min(wanted, auto // 3)
+        per_call = min(wanted, (auto - HOT) // 3)
         return cls(per_call, min(per_call, smallest.groups // smallest.approval_every))
 
 
@@ -93,10 +97,11 @@ async def pick(
         core = Core(db=db, link_base="")
         token = (await businesses.create_token(core, business_id, "bench.serving")).token
         async with db.write() as conn:
-            found = await _groups(conn, auto[: 3 * per_call] + asking_pks)
+            found = await _groups(conn, auto[: 3 * per_call + HOT] + asking_pks)
             reads, resets, joins = (
                 [found[pk] for pk in auto[n * per_call : (n + 1) * per_call]] for n in range(3)
             )
+            hot_reset, hot_join = (found[pk] for pk in auto[3 * per_call : 3 * per_call + HOT])
             asking = [found[pk] for pk in asking_pks]
             pending = await _pending_requests(
                 conn, business_id, asking, approvals + warmup_approvals
@@ -105,7 +110,14 @@ async def pick(
     finally:
         await db.dispose()
     return Targets(
-        token, reads, resets, joins, pending[warmup_approvals:], pending[:warmup_approvals]
+        token,
+        reads,
+        resets,
+        joins,
+        pending[warmup_approvals:],
+        pending[:warmup_approvals],
+        hot_reset,
+        hot_join,
     )
 
 
@@ -126,11 +138,14 @@ async def pick_reads(
 
 
 def _auto_approving(rng: random.Random, shape: Shape, per_call: int) -> list[int]:
-    """Random groups that admit at once, enough for three calls of ``per_call``."""
+    """Random groups that admit at once, enough for three calls of ``per_call`` and
+    the hot groups (the reads come first, so the hot groups change none of them)."""
     auto = [
-        pk for pk in _sample(rng, shape.groups, 4 * per_call) if not shape.requires_approval(pk)
+        pk
+        for pk in _sample(rng, shape.groups, 4 * per_call + HOT)
+        if not shape.requires_approval(pk)
     ]
-    if len(auto) < 3 * per_call:
+    if len(auto) < 3 * per_call + HOT:
         raise ValueError(f"{shape.groups:,} groups have no room for {per_call:,} per call")
     return auto
 

@@ -39,6 +39,12 @@ def run(
     base_url: str, calls_file: Path, load: Load, token: str = "-", wa_prefix: str = "19"
 ) -> Measure:
     """Send the calls of ``calls_file`` (see calls.lua) for ``load.seconds``."""
+    args = [str(calls_file), str(load.threads), token, wa_prefix]
+    return measure(run_script(base_url, SCRIPT, args, load))
+
+
+def run_script(base_url: str, script: Path, args: list[str], load: Load) -> dict[str, int]:
+    """wrk with ``script`` and its ``args`` for ``load.seconds``: the JSON line it reports."""
     wrk = wrk_path()
     if wrk is None:
         raise RuntimeError("wrk is not installed: apt-get install wrk")
@@ -51,13 +57,10 @@ def run(
         "--timeout",
         "10s",
         "-s",
-        str(SCRIPT),
+        str(script),
         base_url,
         "--",
-        str(calls_file),
-        str(load.threads),
-        token,
-        wa_prefix,
+        *args,
     ]
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=seconds + 60, check=False
@@ -65,7 +68,11 @@ def run(
     report = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not report:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
-    found = json.loads(report[-1])
+    found: dict[str, int] = json.loads(report[-1])
+    return found
+
+
+def measure(found: dict[str, int]) -> Measure:
     return Measure(
         requests=found["requests"],
         seconds=found["duration_us"] / 1e6,
