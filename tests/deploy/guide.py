@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
+from tests.docs.blocks import REPO, fences
+
+DOC = REPO / "docs" / "deployment.md"
 MARK = "deploy-test"
 
-_FENCE = re.compile(r"^```(?P<info>[^\n]*)\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)
 _NAME = re.compile(r"^(?P<name>[A-Z][A-Z0-9_]*)=(?P<value>\S+)", re.M)
 
 
@@ -32,12 +33,10 @@ class Block:
 def marked_blocks(doc: Path = DOC) -> list[Block]:
     """The doc's marked blocks, in order."""
     found = []
-    for match in _FENCE.finditer(doc.read_text()):
-        words = match["info"].split()
-        for word in words[1:]:
-            if word == MARK or word.startswith(MARK + "="):
-                role = word.partition("=")[2] or "run"
-                found.append(Block(words[0], role, match["body"]))
+    for fence in fences(doc):
+        role = fence.mark(MARK)
+        if role is not None:
+            found.append(Block(fence.lang, role or "run", fence.text))
     return found
 
 
