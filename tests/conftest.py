@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _pytest.reports import TestReport
+from _pytest.reports import CollectReport, TestReport
 
 from tests.meta_schemas import graph_client
 from tests.support import Business, drop_postgres_database, make_business, postgres_test_url
@@ -37,9 +37,21 @@ BACKENDS = ["sqlite", "postgresql"]
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> TestReport:
-    """In CI a skipped test fails: a skip there means something the suite needs is missing."""
+    """In CI a skipped test fails: a skip there means something the suite needs is missing.
+    An expected failure (xfail) fails too: the suite has none, and none may hide there."""
     report: TestReport = yield
-    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+    if IN_CI and report.skipped:
+        what = "expected to fail" if hasattr(report, "wasxfail") else "skipped"
+        report.outcome = "failed"
+        report.longrepr = f"{what} in CI, which must run every test: {report.longrepr}"
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> CollectReport:
+    """A module skipped whole (``pytest.importorskip``, a module-level skip) fails in CI too."""
+    report: CollectReport = yield
+    if IN_CI and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which must run every test: {report.longrepr}"
     return report

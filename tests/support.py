@@ -19,6 +19,9 @@ from grouplink.store.database import Database
 from grouplink.store.migrate import migrate
 
 T = TypeVar("T")
+# Every test client waits this long for an answer: httpx's default of 5 s fails
+# tests on a machine busy with other work, while a real hang still ends the test.
+TIMEOUT_S = 30
 
 
 @dataclass(frozen=True)
@@ -117,5 +120,5 @@ def join(biz: Business, code: str, wa_id: str) -> httpx.Response:
         f"{biz.root}/sandbox/invites/{code}/join",
         json={"wa_id": wa_id},
         headers=biz.auth,
-        timeout=30,
+        timeout=TIMEOUT_S,
     )

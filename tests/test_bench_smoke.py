@@ -63,11 +63,14 @@ def test_webhook_benchmark_smoke() -> None:
     )
     drop_postgres_database(name)
     assert result.returncode == 0, result.stderr[-2000:]
-    # A row per worker count, each measured (how fast depends on the machine: not checked).
+    # A row per worker count, each measured: its events per second and the receiver's
+    # ceiling are numbers. How fast depends on the machine: not checked.
     rows = [line.split() for line in result.stdout.splitlines() if line.strip()[:1].isdigit()]
     assert [row[0] for row in rows] == ["1", "2"], result.stdout
     for row in rows:
-        float(row[1].replace(",", ""))  # events per second, a number
+        assert len(row) == 4, row
+        assert float(row[1].replace(",", "")) > 0, row  # every event was drained
+        float(row[2].replace(",", ""))  # the ceiling, a number (0 on a stalled machine)
 
 
 def _serving(

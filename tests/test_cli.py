@@ -9,6 +9,7 @@ import sys
 import httpx
 
 from tests.conftest import Server
+from tests.support import TIMEOUT_S
 
 
 def cli(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
@@ -34,6 +35,7 @@ def test_demo_json_prints_one_object_and_a_fresh_business_each_time(server: Serv
         f"{made['base_url']}/{made['phone_number_id']}/groups",
         json={"messaging_product": "whatsapp", "subject": "From demo"},
         headers={"Authorization": f"Bearer {made['token']}"},
+        timeout=TIMEOUT_S,
     )
     assert created.status_code == 200, created.text
 
@@ -46,12 +48,17 @@ def test_token_create_then_revoke_by_token_and_by_id(server: Server) -> None:
         assert created.returncode == 0, created.stderr
         token = json.loads(created.stdout)
         headers = {"Authorization": f"Bearer {token['token']}"}
-        assert httpx.get(url, headers=headers).status_code == 200
+        assert httpx.get(url, headers=headers, timeout=TIMEOUT_S).status_code == 200
         assert cli(server, "token", "revoke", token[revoke_by]).returncode == 0
-        refused = httpx.get(url, headers=headers)
+        refused = httpx.get(url, headers=headers, timeout=TIMEOUT_S)
         assert refused.status_code == 401 and refused.json()["error"]["code"] == 190
     # The demo token is untouched by revoking the others.
-    assert httpx.get(url, headers={"Authorization": f"Bearer {made['token']}"}).status_code == 200
+    assert (
+        httpx.get(
+            url, headers={"Authorization": f"Bearer {made['token']}"}, timeout=TIMEOUT_S
+        ).status_code
+        == 200
+    )
     assert cli(server, "token", "revoke", "no-such-token").returncode == 1
 
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import redis
 
-from tests.conftest import IN_CI, Server, own_server
+from tests.conftest import Server, own_server
 from tests.forwarder import Forwarder, forwarding
 from tests.graph.helpers import WHATSAPP, assert_envelope
 from tests.support import Business, make_business
@@ -28,9 +28,7 @@ BUSY_TIMEOUT_S = "0.5"
 def redis_forwarder() -> Iterator[Forwarder]:
     try:
         redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2).ping()
-    except redis.ConnectionError:
-        if IN_CI:
-            raise
+    except redis.ConnectionError:  # in CI the skip fails the run (conftest.py)
         pytest.skip("Redis is not reachable at 127.0.0.1:6379; CI runs it")
     with forwarding(6379) as running:
         yield running

@@ -36,7 +36,7 @@ from tests.graph.links_support import (
     revoke,
 )
 from tests.receiver import Receiver
-from tests.support import Business, create_group, make_business, with_core
+from tests.support import TIMEOUT_S, Business, create_group, make_business, with_core
 
 # What the story below does, oldest first: (action, door, actor type).
 STORY = [
@@ -195,7 +195,7 @@ def test_every_change_is_in_the_log_with_its_door_actor_and_target(
         assert api.get(f"/{gid}{path}").status_code == 200
     assert len(entries(api, gid)) == len(STORY)
     other = make_business(server.database_url, server.graph)
-    with httpx.Client(base_url=other.graph, headers=other.auth) as theirs:
+    with httpx.Client(base_url=other.graph, headers=other.auth, timeout=TIMEOUT_S) as theirs:
         assert_envelope(theirs.get(f"/{gid}/audit_log"), 400, 131041)
 
     # Webhook changes belong to the business, not to a group: written, never in a group's log.

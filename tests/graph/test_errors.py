@@ -30,7 +30,7 @@ from tests.graph.helpers import (
     pending_of,
     phone,
 )
-from tests.support import Business, create_group, make_business
+from tests.support import TIMEOUT_S, Business, create_group, make_business
 
 UNKNOWN_GROUP = "NoSuchGroup0000000000000"
 SEVEN_MIB = 7 * 1024 * 1024
@@ -139,7 +139,9 @@ def test_revoked_token_is_190(server: Server) -> None:
         assert_envelope(call(method, url, biz.auth, **kwargs), 401, 190)
     # The group is still there for a fresh token of the same business.
     fresh = asyncio.run(_new_token(server, biz.business_id))
-    with httpx.Client(base_url=biz.graph, headers={"Authorization": f"Bearer {fresh}"}) as api:
+    with httpx.Client(
+        base_url=biz.graph, headers={"Authorization": f"Bearer {fresh}"}, timeout=TIMEOUT_S
+    ) as api:
         assert_group_intact(api, biz, group)
 
 

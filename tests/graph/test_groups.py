@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support import Business, create_group, join
+from tests.support import TIMEOUT_S, Business, create_group, join
 
 ALL_FIELDS = (
     "subject,description,participants,join_approval_mode,suspended,"
@@ -134,7 +134,7 @@ def test_group_limit_per_phone_number_is_131211(server, tmp_path) -> None:  # ty
     proc, small = start_server(server.database_url, tmp_path, workers=1, max_groups_per_number="2")
     try:
         biz = make_business(small.database_url, small.graph)
-        with httpx.Client(base_url=biz.graph, headers=biz.auth) as api:
+        with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=TIMEOUT_S) as api:
             url = f"/{biz.phone_number_id}/groups"
             for n in range(2):
                 assert (

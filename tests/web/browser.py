@@ -145,6 +145,14 @@ class Watch:
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("response", self._response)
         page.on("requestfailed", self._failed)
+        # Which page each request was made on: a load aborted because the page moved
+        # on is no fault, but one aborted on the page that still shows is (a picture
+        # the browser gave up on, say), so ERR_ABORTED alone excuses nothing.
+        self._page = page
+        self._shown = 0
+        self._made_on: dict[Any, int] = {}
+        page.on("framenavigated", self._navigated)
+        page.on("request", lambda request: self._made_on.setdefault(request, self._shown))
 
     def _console(self, message: Any) -> None:
         # Chromium logs every answer of 400 and up so; :meth:`_response` judges them,
@@ -157,9 +165,16 @@ class Watch:
         if response.status >= 400 and not response.request.is_navigation_request():
             self.problems.append(f"{response.status} for {response.url}")
 
+    def _navigated(self, frame: Any) -> None:
+        if frame == self._page.main_frame:
+            self._shown += 1
+
     def _failed(self, request: Any) -> None:
+        if request.is_navigation_request():
+            return  # the page itself: the test checks what it shows
+        moved_on = self._made_on.pop(request, self._shown) < self._shown
         # A load cut short by the page moving on (a form sent, a link followed) is not a fault.
-        if not request.is_navigation_request() and request.failure != "net::ERR_ABORTED":
+        if not (request.failure == "net::ERR_ABORTED" and moved_on):
             self.problems.append(f"{request.url} failed: {request.failure}")
 
 

@@ -27,7 +27,7 @@ from tests.graph.helpers import (
     phone,
     wa_ids_of,
 )
-from tests.support import Business, create_group, make_business, with_core
+from tests.support import TIMEOUT_S, Business, create_group, make_business, with_core
 from tests.web.pages import Page, Person, new_phone
 
 
@@ -105,7 +105,9 @@ def test_a_business_signs_in_with_its_token_and_sees_only_its_groups(
     ask(biz, mine["code"], phone(1))
     other = make_business(server.database_url, server.graph)
     theirs = create_group(
-        httpx.Client(base_url=other.graph, headers=other.auth), other, subject="Not yours"
+        httpx.Client(base_url=other.graph, headers=other.auth, timeout=TIMEOUT_S),
+        other,
+        subject="Not yours",
     )
 
     console: Admin = browsers(Admin)

@@ -18,7 +18,7 @@ import redis
 
 from grouplink.services import subscriptions
 from grouplink.services.core import Actor
-from tests.conftest import IN_CI, Server, own_server
+from tests.conftest import Server, own_server
 from tests.receiver import Receiver
 from tests.support import Business, create_group, make_business, with_core
 from tests.web.file_sender import last_code
@@ -163,10 +163,8 @@ def redis_url() -> str | None:
     url = os.environ.get("GROUPLINK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except (redis.RedisError, OSError) as error:
-        if IN_CI:
-            raise RuntimeError(f"Redis is required in CI but not reachable: {error}") from error
-        return None
+    except (redis.RedisError, OSError):
+        return None  # the test skips, and in CI the skip fails the run (conftest.py)
     return url
 
 

@@ -12,7 +12,7 @@ import httpx
 
 from tests.conftest import Server
 from tests.receiver import Receiver
-from tests.support import Business, create_group
+from tests.support import TIMEOUT_S, Business, create_group
 from tests.test_cli import cli
 from tests.webhooks.conftest import age_retry_window
 
@@ -43,7 +43,7 @@ def test_webhooks_by_cli_and_secret_rotation(fast_server: Server, receiver: Rece
     biz = Business(
         business, made["phone_number_id"], made["token"], made["app_secret"], made["base_url"]
     )
-    biz_api = httpx.Client(base_url=biz.graph, headers=biz.auth)
+    biz_api = httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=TIMEOUT_S)
     create_group(biz_api, biz, subject="first")
     [first] = receiver.wait_for(lambda ds: len(ds) >= 1)
     expected = hmac.new(made["app_secret"].encode(), first.body, hashlib.sha256).hexdigest()

@@ -12,7 +12,7 @@ from pywa import utils as pywa_utils
 
 from tests.conftest import Server
 from tests.receiver import Delivery, Receiver
-from tests.support import Business, create_group, join, make_business
+from tests.support import TIMEOUT_S, Business, create_group, join, make_business
 from tests.webhooks.conftest import age_retry_window, subscribe
 
 
@@ -172,14 +172,22 @@ def test_a_receiver_down_for_a_while_gets_everything_once_it_is_back(
     fast_server: Server, receiver: Receiver
 ) -> None:
     biz = make_business(fast_server.database_url, fast_server.graph)
-    with httpx.Client(base_url=biz.graph, headers=biz.auth) as api:
+    with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=TIMEOUT_S) as api:
         subscribe(api, biz, receiver)
         receiver.status = 503  # up for the handshake, then failing
         made = [create_group(api, biz, subject=f"g{n}")["id"] for n in range(5)]
         port = receiver.port
         receiver.stop()  # and then down altogether
         receiver.status = 200
-        time.sleep(0.5)
+        # Back only once an attempt has failed (a 503 or a refused connection), not
+        # after a sleep that a busy machine may spend before the worker tried at all.
+        deadline = time.monotonic() + 30
+        url = f"/{biz.business_id}/webhook_deliveries"
+        while time.monotonic() < deadline:
+            pending = api.get(url, params={"state": "pending"}).json()["data"]
+            if any(d["attempts"] >= 1 for d in pending):
+                break
+            time.sleep(0.1)
         receiver.start(port)
         got = receiver.wait_for(lambda ds: len(ds) >= 5)
         assert sorted(d.event["group_id"] for d in got) == sorted(made)
@@ -204,7 +212,7 @@ def test_dead_letter_after_the_retry_window_then_redeliver(
     fast_server: Server, receiver: Receiver
 ) -> None:
     biz = make_business(fast_server.database_url, fast_server.graph)
-    with httpx.Client(base_url=biz.graph, headers=biz.auth) as api:
+    with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=TIMEOUT_S) as api:
         subscribe(api, biz, receiver)
         receiver.delay_s = 2.0  # slower than the timeout: every attempt times out
         group = create_group(api, biz, subject="slow")
@@ -217,6 +225,7 @@ def test_dead_letter_after_the_retry_window_then_redeliver(
             time.sleep(0.1)
         # As if its retry window (an hour) had passed: the next failure is its last.
         age_retry_window(fast_server.database_url, biz.business_id, hours=2)
+        deadline = time.monotonic() + 30  # a window of its own, whatever the first took
         while time.monotonic() < deadline:
             dead = api.get(url, params={"state": "dead"}).json()["data"]
             if dead:
