@@ -22,8 +22,6 @@ NOT_YET = {
     "joins",
     "join_requests",
     "participants",
-    "invite_links",
-    "links",
     "groups",
     "subscriptions",
 }
