@@ -7,17 +7,14 @@ spec) is reported as a reason, never raised: the benchmark then prints n/a.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from contextlib import suppress
 from pathlib import Path
 
-from bench.serving.server import ROOT, children, free_port
+from bench.serving.server import ROOT, children, free_port, stop_group
 
 PACKAGE = "@stoplight/prism-cli@5"
 HOME = ROOT / "bench" / ".prism"
@@ -98,14 +95,7 @@ class Prism:
         return found
 
     def stop(self) -> None:
-        with suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        stop_group(self.proc, 10)
 
 
 def start(spec_path: Path | None, workdir: Path) -> tuple[Prism | None, str]:

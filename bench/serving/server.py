@@ -98,17 +98,29 @@ class Server:
         return [peak_rss_kib(pid) / 1024 for pid in self.worker_pids()]
 
     def log_tail(self, lines: int = 30) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
     def stop(self, grace: float = 15) -> None:
-        with suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        with suppress(subprocess.TimeoutExpired):
-            self.proc.wait(grace)
-        with suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)  # workers the supervisor left behind
-        self.proc.wait()
+        stop_group(self.proc, grace)
+
+
+def log_tail(path: Path, lines: int) -> str:
+    """The last ``lines`` of a process's log, as far as it was written."""
+    text = path.read_text(errors="replace") if path.exists() else ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def stop_group(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """Stop a process started with ``start_new_session``: SIGTERM to its group, up to
+    ``grace`` seconds to end, then SIGKILL to whatever of the group is left (workers or
+    children it left behind)."""
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(grace)
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def children(pid: int) -> list[int]:

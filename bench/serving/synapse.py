@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -25,7 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.databases import _admin, plain_postgres_url, postgres_admin_url
-from bench.serving.server import free_port
+from bench.serving.server import free_port, log_tail, stop_group
 
 PACKAGES = ("matrix-synapse", "psycopg2-binary")
 SERVER_NAME = "localhost"
@@ -227,18 +225,10 @@ class Synapse:
         return [self.proc.pid]
 
     def log_tail(self, lines: int = 20) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
     def stop(self) -> None:
-        with suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        stop_group(self.proc, 20)
         if self.backend == "postgresql":
             _drop_postgres()
 
