@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
@@ -73,18 +74,14 @@ class Server:
 
     def wait_ready(self, timeout: float = 120) -> None:
         """Until every worker answers: the supervisor has all its children and /healthz is up."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"grouplink serve exited:\n{self.log_tail()}")
-            with (
-                suppress(OSError),
-                urllib.request.urlopen(self.base_url + "/healthz", timeout=1) as answer,
-            ):
-                if answer.status == 200 and len(self.worker_pids()) >= self.workers:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(f"grouplink serve did not start in {timeout:g} s:\n{self.log_tail()}")
+        wait_answering(
+            self.proc,
+            self.base_url + "/healthz",
+            "grouplink serve",
+            self.log_tail,
+            timeout,
+            also=lambda: len(self.worker_pids()) >= self.workers,
+        )
 
     def worker_pids(self) -> list[int]:
         """uvicorn's workers: the supervisor's spawned children (not its resource
@@ -102,6 +99,29 @@ class Server:
 
     def stop(self, grace: float = 15) -> None:
         stop_group(self.proc, grace)
+
+
+def wait_answering(
+    proc: subprocess.Popen[bytes],
+    url: str,
+    what: str,
+    log_tail: Callable[[], str],
+    timeout: float,
+    *,
+    also: Callable[[], bool] = lambda: True,
+    pause: float = 0.1,
+) -> None:
+    """Until ``url`` answers 200 (and ``also()`` holds); RuntimeError with the log's
+    tail if the process exits first or ``timeout`` seconds go by."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited:\n{log_tail()}")
+        with suppress(OSError), urllib.request.urlopen(url, timeout=1) as answer:
+            if answer.status == 200 and also():
+                return
+        time.sleep(pause)
+    raise RuntimeError(f"{what} did not start in {timeout:g} s:\n{log_tail()}")
 
 
 def log_tail(path: Path, lines: int) -> str:

@@ -14,8 +14,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.databases import _admin, plain_postgres_url, postgres_admin_url
-from bench.serving.server import free_port, log_tail, stop_group
+from bench.serving.server import free_port, log_tail, stop_group, wait_answering
 
 PACKAGES = ("matrix-synapse", "psycopg2-binary")
 SERVER_NAME = "localhost"
@@ -206,20 +204,8 @@ class Synapse:
             )
 
     def wait_ready(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"synapse exited:\n{self.log_tail()}")
-            with (
-                suppress(OSError),
-                urllib.request.urlopen(
-                    self.base_url + "/_matrix/client/versions", timeout=1
-                ) as answer,
-            ):
-                if answer.status == 200:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"synapse did not start in {timeout:g} s:\n{self.log_tail()}")
+        url = self.base_url + "/_matrix/client/versions"
+        wait_answering(self.proc, url, "synapse", self.log_tail, timeout, pause=0.2)
 
     def pids(self) -> list[int]:
         return [self.proc.pid]
