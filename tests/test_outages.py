@@ -99,14 +99,29 @@ def eventually(check: Callable[[], bool], what: str) -> None:
         time.sleep(0.1)
 
 
+# The change listener's own two lines (PostgreSQL): while it is away, nothing read is
+# kept, so a page read then is not there to serve in the next outage.
+LISTENER_LOST = "lost the change notifications"
+LISTENER_BACK = "change notifications back"
+
+
 def loops_away(events: list[dict[str, object]]) -> set[str]:
-    """The background loops whose last word was that they paused."""
+    """The background loops, and the change listener, whose last word was that they
+    paused (or lost the database)."""
     last: dict[str, str] = {}
     for event in map(str, (e["event"] for e in events)):
         for word in (" paused: ", " resumed"):
             if word in event:
                 last[event.split(word)[0]] = word
+        if event.startswith((LISTENER_LOST, LISTENER_BACK)):
+            last["change listener"] = " paused: " if event.startswith(LISTENER_LOST) else ""
     return {loop for loop, word in last.items() if word == " paused: "}
+
+
+def settled(server: Server) -> None:
+    """Every loop back from any earlier outage, so that each pauses anew in the next,
+    and the listener too, so that what is read before the next cut is kept."""
+    eventually(lambda: not loops_away(log_events(server)), "back from the outage before")
 
 
 def log_events(server: Server) -> list[dict[str, object]]:
@@ -138,6 +153,7 @@ def assert_unavailable_page(page: Page) -> None:
 def test_cut_off_from_its_database_it_answers_503_code_2_serves_its_cache_and_recovers(
     cut_server: Server, forwarder: Forwarder, biz: Business, api: httpx.Client
 ) -> None:
+    settled(cut_server)
     root = cut_server.base_url
     group, unseen = create_group(api, biz, subject="Seen before"), create_group(api, biz)
     page, picture = f"/{group['code']}", f"/pictures/{group['code']}"
@@ -192,8 +208,7 @@ def test_cut_off_from_its_database_it_answers_503_code_2_serves_its_cache_and_re
 def test_background_work_waits_out_an_outage_and_loses_no_opens(
     cut_server: Server, forwarder: Forwarder, biz: Business, api: httpx.Client
 ) -> None:
-    # Every loop back from any earlier outage first, so that each pauses anew in this one.
-    eventually(lambda: not loops_away(log_events(cut_server)), "the loops resumed before")
+    settled(cut_server)
     earlier = len(log_events(cut_server))  # the lines of this test come after these
     group = create_group(api, biz)
     link = new_link(api, group["id"], name="Poster")
