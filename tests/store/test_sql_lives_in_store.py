@@ -22,7 +22,6 @@ NOT_YET = {
     "joins",
     "join_requests",
     "participants",
-    "groups",
     "subscriptions",
 }
 

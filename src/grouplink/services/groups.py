@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain import events, ids
@@ -15,18 +14,11 @@ from grouplink.domain.links import LinkEnd
 from grouplink.domain.permissions import Ability, Role, require
 from grouplink.domain.questions import stored_questions
 from grouplink.services.core import Actor, Core
-from grouplink.store import links, pictures, queries
+from grouplink.store import businesses, links, pictures, queries
+from grouplink.store import groups as store
 from grouplink.store.changes import group_slot
-from grouplink.store.paging import Page, page_rows
+from grouplink.store.paging import Page
 from grouplink.store.queries import Row
-from grouplink.store.tables import (
-    groups,
-    invite_links,
-    join_requests,
-    participants,
-    people,
-    phone_numbers,
-)
 
 GROUP_FIELDS = (
     "subject",
@@ -63,33 +55,23 @@ async def create_group(
     now, group_id, request_id = core.clock(), ids.group_id(), ids.request_id()
     async with core.db.write() as conn:
         await lock_phone_number(conn, business_id, phone_number_id)
-        count = await conn.scalar(
-            sa.select(sa.func.count())
-            .select_from(groups)
-            .where(groups.c.phone_number_id == phone_number_id, groups.c.deleted_at.is_(None))
-        )
-        if (count or 0) >= core.limits.max_groups_per_number:
+        count = await store.count_live(conn, phone_number_id)
+        if count >= core.limits.max_groups_per_number:
             raise GroupLimit(
                 f"This phone number already has {count} groups; the limit is "
                 f"{core.limits.max_groups_per_number}"
             )
-        group = (
-            await conn.execute(
-                sa.insert(groups)
-                .values(
-                    id=group_id,
-                    business_id=business_id,
-                    phone_number_id=phone_number_id,
-                    subject=subject,
-                    description=description,
-                    join_approval_mode=mode,
-                    link_managers=LinkManagers.ADMINS,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .returning(groups)
-            )
-        ).one()
+        group = await store.add_group(
+            conn,
+            group_id=group_id,
+            business_id=business_id,
+            phone_number_id=phone_number_id,
+            subject=subject,
+            description=description,
+            mode=mode,
+            link_managers=LinkManagers.ADMINS,
+            now=now,
+        )
         link = await links.create_link(conn, group.pk, actor.label, now, primary=True)
         invite_link = core.link_url(link.code)
         await queries.emit(
@@ -115,12 +97,7 @@ async def lock_phone_number(conn: AsyncConnection, business_id: str, phone_numbe
     """The business's phone number, locked: group creation on one number is serial."""
     if not phone_number_id.isdigit():
         raise unknown_phone_number(phone_number_id)
-    query = (
-        sa.select(phone_numbers)
-        .where(phone_numbers.c.id == phone_number_id, phone_numbers.c.business_id == business_id)
-        .with_for_update()
-    )
-    number = (await conn.execute(query)).first()
+    number = await businesses.phone_number(conn, business_id, phone_number_id, lock=True)
     if number is None:
         raise unknown_phone_number(phone_number_id)
     return number
@@ -146,17 +123,11 @@ async def list_groups(
     if not phone_number_id.isdigit():
         raise unknown_phone_number(phone_number_id)
     async with core.db.read() as conn:
-        owner = await conn.execute(
-            sa.select(phone_numbers.c.id).where(
-                phone_numbers.c.id == phone_number_id, phone_numbers.c.business_id == business_id
-            )
-        )
-        if owner.first() is None:
+        if await businesses.phone_number(conn, business_id, phone_number_id, lock=False) is None:
             raise unknown_phone_number(phone_number_id)
-        base = sa.select(groups.c.pk, groups.c.id, groups.c.subject, groups.c.created_at).where(
-            groups.c.phone_number_id == phone_number_id, groups.c.deleted_at.is_(None)
+        rows = await store.page_of_number(
+            conn, core.secret, scope, phone_number_id, limit, after, before
         )
-        rows = await page_rows(conn, core.secret, scope, base, groups.c.pk, limit, after, before)
         items = [
             # Meta's spec and docs: unix seconds, as a string (creation_timestamp is an int)
             {"id": r.id, "subject": r.subject, "created_at": str(r.created_at // 1000)}
@@ -223,18 +194,11 @@ async def recent_participants(core: Core, group: Row) -> list[dict[str, str]]:
 
 async def participant_list(conn: AsyncConnection, group_pk: int) -> list[dict[str, str]]:
     """``fields=participants``: each with the link they came through, where there was one."""
-    query = (
-        sa.select(people.c.user_id, people.c.wa_id, invite_links.c.id.label("link_id"))
-        .join(participants, participants.c.person_pk == people.c.pk)
-        .outerjoin(invite_links, invite_links.c.pk == participants.c.link_pk)
-        .where(participants.c.group_pk == group_pk)
-        .order_by(participants.c.joined_at, people.c.pk)
-    )
     found = []
-    for r in await conn.execute(query):
-        item = {"user_id": r.user_id, "wa_id": r.wa_id}
-        if r.link_id is not None:
-            item["invite_link_id"] = r.link_id
+    for p in await store.participants_of(conn, group_pk):
+        item = {"user_id": p.user_id, "wa_id": p.wa_id}
+        if p.link_id is not None:
+            item["invite_link_id"] = p.link_id
         found.append(item)
     return found
 
@@ -275,17 +239,7 @@ async def delete_group(core: Core, business_id: str, group_id: str, actor: Actor
         now = core.clock()  # under the lock: its links end after every join that went first
         await authorize(conn, group, actor, Ability.DELETE)
         await links.end_links(conn, group.pk, LinkEnd.GROUP_DELETED, actor.label, now)
-        await conn.execute(sa.delete(participants).where(participants.c.group_pk == group.pk))
-        await conn.execute(
-            sa.update(join_requests)
-            .where(join_requests.c.group_pk == group.pk, join_requests.c.state == "pending")
-            .values(state="cancelled", decided_at=now, decided_by=actor.label)
-        )
-        await conn.execute(
-            sa.update(groups)
-            .where(groups.c.pk == group.pk)
-            .values(deleted_at=now, updated_at=now, participant_count=0)
-        )
+        await store.retire(conn, group.pk, actor.label, now)
         await queries.emit(conn, group, events.group_delete(group.id, now, request_id), now)
         await queries.audit(
             conn,
@@ -309,11 +263,7 @@ async def set_suspended(
             raise GroupUnknown(f"No group with id {group_id}")
         if bool(group.suspended) == suspended:
             return
-        await conn.execute(
-            sa.update(groups)
-            .where(groups.c.pk == group.pk)
-            .values(suspended=suspended, updated_at=now)
-        )
+        await store.set_suspended(conn, group.pk, suspended, now)
         await queries.emit(conn, group, events.status_update(group.id, now, suspended), now)
         await queries.audit(
             conn,

@@ -82,3 +82,15 @@ async def set_app_secret(conn: AsyncConnection, business_id: str, app_secret: st
         sa.update(businesses).where(businesses.c.id == business_id).values(app_secret=app_secret)
     )
     return result.rowcount != 0
+
+
+async def phone_number(
+    conn: AsyncConnection, business_id: str, phone_number_id: str, *, lock: bool
+) -> Row | None:
+    """The business's phone number, or None if it has no such; with ``lock``, its row
+    is held until commit (group creation on one number is serial)."""
+    query = sa.select(phone_numbers).where(
+        phone_numbers.c.id == phone_number_id, phone_numbers.c.business_id == business_id
+    )
+    found: Row | None = (await conn.execute(query.with_for_update() if lock else query)).first()
+    return found
