@@ -22,7 +22,6 @@ NOT_YET = {
     "joins",
     "join_requests",
     "participants",
-    "subscriptions",
 }
 
 _ALLOWED_FROM_SQLALCHEMY = {("sqlalchemy.ext.asyncio", "AsyncConnection")}

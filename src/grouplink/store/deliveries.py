@@ -245,6 +245,45 @@ async def release(conn: AsyncConnection, worker: str, pks: list[int]) -> None:
         )
 
 
+async def requeue(
+    conn: AsyncConnection, business_id: str, event_ids: list[str] | None, now: int
+) -> int:
+    """Make the business's deliveries due now, as if new: the given events' in any
+    state, or (None) every dead one. How many were."""
+    mine = sa.select(webhook_subscriptions.c.pk).where(
+        webhook_subscriptions.c.business_id == business_id
+    )
+    where: list[sa.ColumnElement[bool]] = [webhook_deliveries.c.subscription_pk.in_(mine)]
+    if event_ids is None:
+        where.append(webhook_deliveries.c.state == DEAD)
+    else:
+        events = sa.select(outbox.c.pk).where(
+            outbox.c.id.in_(event_ids), outbox.c.business_id == business_id
+        )
+        where.append(webhook_deliveries.c.event_pk.in_(events))
+        # Never hand a delivery that a worker is sending right now to a second one.
+        where.append(
+            sa.or_(
+                webhook_deliveries.c.state != PENDING,
+                webhook_deliveries.c.lease_until.is_(None),
+                webhook_deliveries.c.lease_until <= now,
+            )
+        )
+    result = await conn.execute(
+        sa.update(webhook_deliveries)
+        .where(*where)
+        .values(
+            state=PENDING,
+            next_attempt_at=now,
+            window_start=now,
+            finished_at=None,
+            lease_until=None,
+            leased_by=None,
+        )
+    )
+    return int(result.rowcount)
+
+
 @dataclass(frozen=True, slots=True)
 class Backlog:
     events: int  # events not yet delivered to every subscription that wants them
