@@ -41,9 +41,15 @@ def test_readme_and_api_doc_run_as_written(tmp_path: Path) -> None:
 
 
 def compared(step: Step, output: str) -> str | None:
-    """Why the step's output is not what its doc shows, or None."""
+    """Why the step's output is not what its doc shows, or None. A block the doc shows no
+    output for must print nothing: what a reader sees is in the doc."""
     if step.shown is None:
-        return None
+        if not output.strip():
+            return None
+        return (
+            f"{step.where}:\n{step.fence.text}--- the doc shows no output right under it, "
+            f"but it printed:\n{output}"
+        )
     if step.background:  # the server goes on logging: the doc shows how its log starts
         output = "\n".join(output.splitlines()[: len(step.shown.text.splitlines())])
     difference = output_difference(step.shown.lang, step.shown.text, output)
