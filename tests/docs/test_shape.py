@@ -20,7 +20,9 @@ def test_json_ids_numbers_and_times_are_free() -> None:
 
 
 def test_json_keys_types_and_list_lengths_are_not() -> None:
-    missing = SHOWN.replace('"16315551234"}', '"16315551234","invite_link_id":"jMt8REJn4L7vUerC1n"}')
+    missing = SHOWN.replace(
+        '"16315551234"}', '"16315551234","invite_link_id":"jMt8REJn4L7vUerC1n"}'
+    )
     assert "invite_link_id" in str(output_difference("json", SHOWN, missing))
     as_text = SHOWN.replace('"n":1', '"n":"1"')
     assert "string" in str(output_difference("json", SHOWN, as_text))
