@@ -15,8 +15,9 @@ the language. The words of docs/api.md and README.md (tests/docs/test_docs_run.p
   anything runs, as the doc asks its reader to save it.
 
 What a block prints is shown by a ```` ```json ```` or plain ```` ``` ```` (text)
-block right after it, with nothing but blank lines between; a block without one
-must still exit 0. Outputs are compared by shape (see ``tests/docs/shape.py``):
+block right after it, with nothing but blank lines between (so a sentence that
+introduces the output goes before the command); a block without one must print
+nothing, and every block must exit 0. Outputs are compared by shape (see ``tests/docs/shape.py``):
 ids, tokens, times and the port are free, keys, types and the words are not.
 docs/deployment.md's ``deploy-test`` words are read by tests/deploy/guide.py.
 """

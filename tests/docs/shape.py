@@ -1,23 +1,35 @@
 """What a doc shows a command printing, against what it printed, by shape.
 
-- A ```` ```json ```` block is one or more JSON values (one per line, or one spread
-  over lines). The output must hold as many, each of the same shape: the same keys,
-  lists of the same length, and values of the same type (string, number, boolean,
-  null, object, list), recursively. The values themselves are free.
-- A text block is compared line by line. A line that is JSON is compared by shape; any
-  other line must read the same once every word with a digit in it, and every word of
-  16 or more letters (ids, tokens, times, ports), is masked. A line ``...`` stands for
-  any number of lines (headers the doc leaves out, for example).
+- A ```` ```json ```` block is one or more JSON answers, each starting on a line of its
+  own (one per line, or one spread over lines). The output must hold as many, each on
+  a line of its own too, and each of the same shape: the same keys, lists of the same
+  length, values of the same type (string, number, boolean, null, object, list),
+  recursively. Within that, a string must read the same once its variable words are
+  masked (below), a boolean must be the same, and so must a number below 10**9 (codes,
+  counts, limits); larger numbers are times (Unix seconds) and free.
+- A text block is compared line by line. A line that is JSON is compared as above; any
+  other line must read the same once its variable words are masked. A line ``...``
+  stands for any number of lines (headers the doc leaves out, for example).
+
+The variable words are those with a digit in them and those of 16 or more letters:
+ids, tokens, phone numbers, times, dates and the port.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 ANY_LINES = "..."
+FREE_NUMBERS = 10**9  # from here on a number is a time (Unix seconds, 2001 onwards)
 _VARIABLE = re.compile(r"[\w.-]*\d[\w.-]*|[A-Za-z0-9_-]{16,}")
+
+
+def masked(text: str) -> str:
+    """``text`` with each variable word replaced by ``~``."""
+    return _VARIABLE.sub("~", text)
 
 
 def type_of(value: Any) -> str:
@@ -48,43 +60,64 @@ def shape_difference(shown: Any, got: Any, path: str = "$") -> str | None:
             found = shape_difference(value, got[key], f"{path}.{key}")
             if found:
                 return found
+        return None
     if isinstance(shown, list):
-        if len(shown) != len(got):
-            return f"{path}: the doc shows {len(shown)} items, got {len(got)}"
-        for number, (one, other) in enumerate(zip(shown, got, strict=True)):
-            found = shape_difference(one, other, f"{path}[{number}]")
-            if found:
-                return found
+        return _items_difference(shown, got, f"{path}: ", "items", lambda n: f"{path}[{n}]")
+    return _scalar_difference(shown, got, path)
+
+
+def _items_difference(
+    shown: list[Any], got: list[Any], where: str, noun: str, name: Callable[[int], str]
+) -> str | None:
+    """The first difference between two lists, their lengths and then item by item:
+    the one comparison of a JSON list's items and of a block's answers."""
+    if len(shown) != len(got):
+        return f"{where}the doc shows {len(shown)} {noun}, got {len(got)}"
+    for number, (one, other) in enumerate(zip(shown, got, strict=True)):
+        found = shape_difference(one, other, name(number))
+        if found:
+            return found
     return None
 
 
-def json_values(text: str) -> list[Any]:
-    """The JSON values of ``text``, one after another; ValueError if it is not that."""
+def _scalar_difference(shown: Any, got: Any, path: str) -> str | None:
+    if isinstance(shown, str):
+        same = masked(shown) == masked(got)
+    elif isinstance(shown, bool) or (shown is not None and abs(shown) < FREE_NUMBERS):
+        same = shown == got
+    else:
+        same = True  # null, or a time
+    return None if same else f"{path}: the doc shows {shown!r}, got {got!r}"
+
+
+def json_answers(text: str) -> list[Any]:
+    """The JSON answers of ``text``, one after another, each starting on a line of its
+    own; ValueError if it is not that."""
     decoder = json.JSONDecoder()
-    values: list[Any] = []
+    answers: list[Any] = []
     at = 0
     while True:
+        gap = at
         while at < len(text) and text[at].isspace():
             at += 1
         if at == len(text):
-            return values
-        value, at = decoder.raw_decode(text, at)
-        values.append(value)
+            return answers
+        if answers and "\n" not in text[gap:at]:
+            raise ValueError(
+                f"answer {len(answers) + 1} starts on the line where answer {len(answers)} "
+                "ends; print a newline between them"
+            )
+        answer, at = decoder.raw_decode(text, at)
+        answers.append(answer)
 
 
 def json_difference(shown: str, got: str) -> str | None:
-    expected = json_values(shown)
+    expected = json_answers(shown)
     try:
-        found = json_values(got)
+        found = json_answers(got)
     except ValueError as error:
-        return f"the output is not JSON ({error})"
-    if len(expected) != len(found):
-        return f"the doc shows {len(expected)} JSON values, the output has {len(found)}"
-    for number, (one, other) in enumerate(zip(expected, found, strict=True)):
-        difference = shape_difference(one, other, f"value {number + 1}")
-        if difference:
-            return difference
-    return None
+        return f"the output is not JSON answers one per line ({error})"
+    return _items_difference(expected, found, "", "JSON answers", lambda n: f"answer {n + 1}")
 
 
 def _line_difference(shown: str, got: str) -> str | None:
@@ -98,7 +131,7 @@ def _line_difference(shown: str, got: str) -> str | None:
                 return shape_difference(expected, json.loads(got))
             except ValueError:
                 return f"not JSON: {got!r}"
-    if _VARIABLE.sub("~", shown) != _VARIABLE.sub("~", got):
+    if masked(shown) != masked(got):
         return f"{got!r} does not read as {shown!r}"
     return None
 
