@@ -5,11 +5,13 @@ counted from the log and agree with it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.services.core import Actor
-from grouplink.store import queries
+from grouplink.store import journal, queries
+from grouplink.store.driver import Tx
 from grouplink.store.queries import Row
 
 
@@ -23,12 +25,32 @@ async def audit_by_link(
     items: Iterable[tuple[int | None, str]],
 ) -> None:
     """One ``action`` row per link, listing under ``key`` the (link pk, id) items' ids."""
-    by_link: dict[int | None, list[str]] = {}
-    for link_pk, value in items:
-        by_link.setdefault(link_pk, []).append(value)
-    for link_pk, values in by_link.items():
+    for link_pk, values in journal.by_link(items).items():
         await queries.audit(
             conn,
+            business_id=group.business_id,
+            actor=actor,
+            action=action,
+            now=now,
+            group_pk=group.pk,
+            link_pk=link_pk,
+            **{key: values},
+        )
+
+
+def audit_by_link_in(
+    tx: Tx,
+    group: Any,
+    actor: Actor,
+    action: str,
+    now: int,
+    key: str,
+    items: Iterable[tuple[int | None, str]],
+) -> None:
+    """:func:`audit_by_link`, inside a use case run on the driver."""
+    for link_pk, values in journal.by_link(items).items():
+        journal.audit(
+            tx,
             business_id=group.business_id,
             actor=actor,
             action=action,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +13,7 @@ from grouplink.domain import ids
 from grouplink.domain.events import Event
 from grouplink.domain.people import bsuid
 from grouplink.domain.permissions import Role
+from grouplink.store import journal
 from grouplink.store.audit import audit as audit  # re-exported: services call queries.audit
 from grouplink.store.changes import group_slot, note_change
 from grouplink.store.notifications import announce_group
@@ -187,17 +187,8 @@ async def emit_for(
     conn: AsyncConnection, business_id: str, phone_number_id: str, event: Event, now: int
 ) -> None:
     """:func:`emit` for an event of a phone number rather than of a group."""
-    await conn.execute(
-        _INSERT_EVENT,
-        {
-            "id": ids.event_id(),
-            "business_id": business_id,
-            "phone_number_id": phone_number_id,
-            "field": event.field,
-            "payload": json.dumps(event.body, separators=(",", ":")),
-            "created_at": now,
-        },
-    )
+    row = journal.event_row(business_id, phone_number_id, event, now)
+    await conn.execute(_INSERT_EVENT, row)
 
 
 _INSERT_EVENT = sa.insert(outbox)
