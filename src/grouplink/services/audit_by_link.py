@@ -7,38 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from grouplink.services.core import Actor
-from grouplink.store import journal, queries
+from grouplink.store import journal
 from grouplink.store.driver import Tx
-from grouplink.store.queries import Row
 
 
-async def audit_by_link(
-    conn: AsyncConnection,
-    group: Row,
-    actor: Actor,
-    action: str,
-    now: int,
-    key: str,
-    items: Iterable[tuple[int | None, str]],
-) -> None:
-    """One ``action`` row per link, listing under ``key`` the (link pk, id) items' ids."""
-    for link_pk, values in journal.by_link(items).items():
-        await queries.audit(
-            conn,
-            business_id=group.business_id,
-            actor=actor,
-            action=action,
-            now=now,
-            group_pk=group.pk,
-            link_pk=link_pk,
-            **{key: values},
-        )
-
-
-def audit_by_link_in(
+def audit_by_link(
     tx: Tx,
     group: Any,
     actor: Actor,
@@ -47,7 +21,7 @@ def audit_by_link_in(
     key: str,
     items: Iterable[tuple[int | None, str]],
 ) -> None:
-    """:func:`audit_by_link`, inside a use case run on the driver."""
+    """One ``action`` row per link, listing under ``key`` the (link pk, id) items' ids."""
     for link_pk, values in journal.by_link(items).items():
         journal.audit(
             tx,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from grouplink.domain import ids
 from grouplink.domain.days import utc_day
 from grouplink.domain.errors import (
@@ -19,14 +17,13 @@ from grouplink.domain.errors import (
 from grouplink.domain.links import check_has_room
 from grouplink.domain.permissions import Ability
 from grouplink.domain.questions import Answer, stored_answers
-from grouplink.services.audit_by_link import audit_by_link_in
+from grouplink.services.audit_by_link import audit_by_link
 from grouplink.services.core import Actor, Core
 from grouplink.services.joins import Arrival, RequestState, admit, group_link_view
 from grouplink.services.writable import writable_group_in
 from grouplink.store import arrivals, decisions, departures, figures, queries
 from grouplink.store.driver import Record, Tx
 from grouplink.store.paging import Page, page_rows
-from grouplink.store.tables import invite_links, join_requests, people
 
 MAX_DECISIONS = 1024
 
@@ -56,25 +53,9 @@ async def list_requests(
         group = await queries.find_group(conn, business_id, group_id, lock=False)
         if group is None:
             raise GroupUnknown(f"No group with id {group_id}")
-        base = (
-            sa.select(
-                join_requests.c.pk,
-                join_requests.c.id,
-                join_requests.c.created_at,
-                people.c.user_id,
-                people.c.wa_id,
-                invite_links.c.id.label("link_id"),
-                join_requests.c.answers,
-            )
-            .join(people, people.c.pk == join_requests.c.person_pk)
-            .join(invite_links, invite_links.c.pk == join_requests.c.link_pk)
-            .where(
-                join_requests.c.group_pk == group.pk,
-                join_requests.c.state == RequestState.PENDING,
-            )
-        )
+        base = decisions.pending_listing(group.pk)
         rows = await page_rows(
-            conn, core.secret, scope, base, join_requests.c.pk, limit, after, before
+            conn, core.secret, scope, base, decisions.LISTING_ORDER, limit, after, before
         )
     items = [
         PendingItem(r.id, r.user_id, r.wa_id, r.created_at, r.link_id, stored_answers(r.answers))
@@ -163,11 +144,11 @@ def _decide(tx: Tx, core: Core, actor: Actor, asked: Asked) -> Decisions:
         admit(tx, core, group, to_admit, actor, now, via_request=True, request_id=asked.request_id)
     figures.add_each_in(tx, rejected, utc_day(now), "rejected")
     action = "join_request.approve" if approve else "join_request.reject"
-    audit_by_link_in(tx, group, actor, action, now, "join_request_ids", settled)
+    audit_by_link(tx, group, actor, action, now, "join_request_ids", settled)
     for person_pk, _, _ in banned:
         departures.ban(tx, group.pk, person_pk, actor.label, now)
     named = [(link_pk, wa_id) for _, link_pk, wa_id in banned]
-    audit_by_link_in(tx, group, actor, "participants.ban", now, "wa_ids", named)
+    audit_by_link(tx, group, actor, "participants.ban", now, "wa_ids", named)
     return Decisions(asked.request_id, done, failed)
 
 

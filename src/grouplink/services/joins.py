@@ -20,7 +20,7 @@ from grouplink.domain.join_requests import RequestState
 from grouplink.domain.links import LinkView, Refusal, approval_for, check_usable
 from grouplink.domain.people import bsuid
 from grouplink.domain.questions import clean_answers, store_answers, stored_questions
-from grouplink.services.audit_by_link import audit_by_link_in
+from grouplink.services.audit_by_link import audit_by_link
 from grouplink.services.core import Actor, Core
 from grouplink.store import arrivals, figures, journal, links, locks, queries
 from grouplink.store.arrivals import RequestRef, Standing
@@ -202,7 +202,7 @@ def admit(
     joined = events.participants_add(group.id, now, added, request_id)
     journal.emit(tx, group.business_id, group.phone_number_id, joined, now)
     arrived = ((a.link_pk, a.wa_id) for a in arrivals_)
-    audit_by_link_in(tx, group, actor, "participants.add", now, "wa_ids", arrived)
+    audit_by_link(tx, group, actor, "participants.add", now, "wa_ids", arrived)
 
 
 async def cancel_request(

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from grouplink.domain import events, ids
 from grouplink.domain.days import utc_day
 from grouplink.domain.errors import InvalidParameter, NotParticipant
 from grouplink.domain.people import UserRef
 from grouplink.domain.people import clean_user_refs as clean_people
 from grouplink.domain.permissions import Ability, Role
-from grouplink.services.audit_by_link import audit_by_link_in
+from grouplink.services.audit_by_link import audit_by_link
 from grouplink.services.core import Actor, Core
-from grouplink.services.groups import writable_group
 from grouplink.services.writable import writable_group_in
-from grouplink.store import departures, figures, journal, queries
+from grouplink.store import departures, figures, journal
 from grouplink.store.driver import Record, Tx
-from grouplink.store.tables import bans, participants
 
 MAX_PER_CALL = 8
 
@@ -71,8 +67,8 @@ def _remove(
     gone_event = events.participants_remove(group.id, now, removed, "business", request_id)
     journal.emit(tx, group.business_id, group.phone_number_id, gone_event, now)
     gone = [(came_by[pk], person.wa_id) for pk, (_, person) in found.items()]
-    audit_by_link_in(tx, group, actor, "participants.remove", now, "wa_ids", gone)
-    audit_by_link_in(tx, group, actor, "participants.ban", now, "wa_ids", gone)
+    audit_by_link(tx, group, actor, "participants.remove", now, "wa_ids", gone)
+    audit_by_link(tx, group, actor, "participants.ban", now, "wa_ids", gone)
     return request_id
 
 
@@ -95,7 +91,7 @@ def _leave(tx: Tx, core: Core, business_id: str, group_id: str, actor: Actor) ->
     left_event = events.participants_remove(group.id, now, removed, "participant", None)
     journal.emit(tx, group.business_id, group.phone_number_id, left_event, now)
     left = [(came_by[person.pk], person.wa_id)]
-    audit_by_link_in(tx, group, actor, "participants.leave", now, "wa_ids", left)
+    audit_by_link(tx, group, actor, "participants.leave", now, "wa_ids", left)
 
 
 def _drop(tx: Tx, group: Record, person_pks: list[int], now: int) -> dict[int, int | None]:
@@ -111,48 +107,44 @@ async def set_admin(
     core: Core, business_id: str, group_id: str, wa_id: str, admin: bool, actor: Actor
 ) -> None:
     """Make a participant an admin, or dismiss them as admin (they stay a member)."""
+    role = Role.ADMIN if admin else Role.MEMBER
+    await core.db.run(lambda tx: _set_role(tx, core, business_id, group_id, wa_id, role, actor))
+
+
+def _set_role(
+    tx: Tx, core: Core, business_id: str, group_id: str, wa_id: str, role: Role, actor: Actor
+) -> None:
     now = core.clock()
-    async with core.db.write() as conn:
-        group = await writable_group(conn, business_id, group_id, actor, Ability.MODERATE)
-        person = await queries.find_person(conn, business_id, wa_id)
-        if person is None or await queries.participant(conn, group.pk, person.pk) is None:
-            raise NotParticipant(f"{wa_id} is not a participant of this group")
-        role = Role.ADMIN if admin else Role.MEMBER
-        await conn.execute(
-            sa.update(participants)
-            .where(participants.c.group_pk == group.pk, participants.c.person_pk == person.pk)
-            .values(role=role)
-        )
-        await queries.audit(
-            conn,
-            business_id=business_id,
-            actor=actor,
-            action="participants.promote" if admin else "participants.demote",
-            now=now,
-            group_pk=group.pk,
-            wa_ids=[wa_id],
-        )
+    group = writable_group_in(tx, business_id, group_id, actor, Ability.MODERATE)
+    if not departures.set_role(tx, group.pk, business_id, wa_id, role):
+        raise NotParticipant(f"{wa_id} is not a participant of this group")
+    journal.audit(
+        tx,
+        business_id=business_id,
+        actor=actor,
+        action="participants.promote" if role is Role.ADMIN else "participants.demote",
+        now=now,
+        group_pk=group.pk,
+        wa_ids=[wa_id],
+    )
 
 
 async def unban(core: Core, business_id: str, group_id: str, wa_id: str, actor: Actor) -> None:
     """Let a removed person come back through the group's links."""
+    await core.db.run(lambda tx: _unban(tx, core, business_id, group_id, wa_id, actor))
+
+
+def _unban(tx: Tx, core: Core, business_id: str, group_id: str, wa_id: str, actor: Actor) -> None:
     now = core.clock()
-    async with core.db.write() as conn:
-        group = await writable_group(conn, business_id, group_id, actor, Ability.MODERATE)
-        person = await queries.find_person(conn, business_id, wa_id)
-        result = None
-        if person is not None:
-            result = await conn.execute(
-                sa.delete(bans).where(bans.c.group_pk == group.pk, bans.c.person_pk == person.pk)
-            )
-        if result is None or result.rowcount == 0:
-            raise InvalidParameter(f"{wa_id} is not banned from this group")
-        await queries.audit(
-            conn,
-            business_id=business_id,
-            actor=actor,
-            action="participants.unban",
-            now=now,
-            group_pk=group.pk,
-            wa_ids=[wa_id],
-        )
+    group = writable_group_in(tx, business_id, group_id, actor, Ability.MODERATE)
+    if not departures.unban(tx, group.pk, business_id, wa_id):
+        raise InvalidParameter(f"{wa_id} is not banned from this group")
+    journal.audit(
+        tx,
+        business_id=business_id,
+        actor=actor,
+        action="participants.unban",
+        now=now,
+        group_pk=group.pk,
+        wa_ids=[wa_id],
+    )

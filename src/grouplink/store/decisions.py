@@ -1,12 +1,43 @@
-"""The statements of admins deciding join requests, for use cases run on the driver
-(:mod:`grouplink.store.driver`); the caller holds the group's lock
-(:mod:`grouplink.store.locks`), and the writes are :mod:`grouplink.store.arrivals`'s."""
+"""Join requests as admins see them: the pending ones listed (through SQLAlchemy, a
+cold read), and those being decided, for use cases run on the driver
+(:mod:`grouplink.store.driver`; the caller holds the group's lock,
+:mod:`grouplink.store.locks`, and the writes are :mod:`grouplink.store.arrivals`'s)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
 
 from grouplink.domain.join_requests import RequestState
 from grouplink.store.driver import Record, Statement, Tx
 from grouplink.store.links import RULE_COLUMNS
+from grouplink.store.tables import invite_links, join_requests, people
+
+
+def pending_listing(group_pk: int) -> sa.Select[Any]:
+    """The group's pending requests, each with its person and link, for
+    :func:`grouplink.store.paging.page_rows` (by :data:`LISTING_ORDER`)."""
+    return (
+        sa.select(
+            join_requests.c.pk,
+            join_requests.c.id,
+            join_requests.c.created_at,
+            people.c.user_id,
+            people.c.wa_id,
+            invite_links.c.id.label("link_id"),
+            join_requests.c.answers,
+        )
+        .join(people, people.c.pk == join_requests.c.person_pk)
+        .join(invite_links, invite_links.c.pk == join_requests.c.link_pk)
+        .where(
+            join_requests.c.group_pk == group_pk,
+            join_requests.c.state == RequestState.PENDING,
+        )
+    )
+
+
+LISTING_ORDER = join_requests.c.pk
 
 
 def pending_ids(tx: Tx, group_pk: int) -> list[str]:

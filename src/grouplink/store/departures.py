@@ -61,3 +61,27 @@ _BAN = Statement(
     "INSERT INTO bans (group_pk, person_pk, created_at, created_by)"
     " VALUES (:group, :person, :now, :by)"
 )
+
+
+def set_role(tx: Tx, group_pk: int, business_id: str, wa_id: str, role: str) -> bool:
+    """Give the participant ``wa_id`` ``role``; False if they are not one."""
+    changed = tx.row(_SET_ROLE, group=group_pk, business_id=business_id, wa_id=wa_id, role=role)
+    return changed is not None
+
+
+_THEM = "(SELECT pk FROM people WHERE business_id = :business_id AND wa_id = :wa_id)"
+_SET_ROLE = Statement(
+    f"UPDATE participants SET role = :role WHERE group_pk = :group AND person_pk = {_THEM}"
+    " RETURNING person_pk"
+)
+
+
+def unban(tx: Tx, group_pk: int, business_id: str, wa_id: str) -> bool:
+    """Let ``wa_id`` come back through the group's links; False if they were not banned."""
+    gone = tx.row(_UNBAN, group=group_pk, business_id=business_id, wa_id=wa_id)
+    return gone is not None
+
+
+_UNBAN = Statement(
+    f"DELETE FROM bans WHERE group_pk = :group AND person_pk = {_THEM} RETURNING person_pk"
+)

@@ -9,7 +9,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from grouplink.domain import ids
 from grouplink.domain.events import Event
 from grouplink.domain.people import bsuid
 from grouplink.domain.permissions import Role
@@ -20,7 +19,6 @@ from grouplink.store.notifications import announce_group
 from grouplink.store.tables import (
     businesses,
     groups,
-    invite_links,
     outbox,
     participants,
     people,
@@ -66,25 +64,6 @@ async def _live_group(
         return None  # no id has another shape; never hand odd bytes to the database
     group = (await conn.execute(query, {"group_id": group_id, **params})).first()
     return _locked(group, conn) if lock else group
-
-
-async def lock_group_of_code(conn: AsyncConnection, code: str) -> Row | None:
-    """The group of the link ``code``, locked, in one statement; None for an unknown code."""
-    if not ids.is_invite_code(code):
-        return None
-    return _locked((await conn.execute(_GROUP_OF_CODE_LOCKED, {"code": code})).first(), conn)
-
-
-_GROUP_OF_CODE_LOCKED = (
-    sa.select(groups, _ANNOUNCED)
-    .where(
-        groups.c.pk
-        == sa.select(invite_links.c.group_pk)
-        .where(invite_links.c.code == sa.bindparam("code"))
-        .scalar_subquery()
-    )
-    .with_for_update()
-)
 
 
 def _locked(group: Row | None, conn: AsyncConnection) -> Row | None:
