@@ -22,10 +22,10 @@ from bench.databases import BenchDatabase
 from bench.dataset import Bsuid, Shape
 from grouplink.domain import ids
 from grouplink.domain.days import utc_day
+from grouplink.domain.join_requests import RequestState
 from grouplink.domain.links import LinkState
 from grouplink.services import businesses
 from grouplink.services.core import Core, now_ms
-from grouplink.services.joins import RequestState
 from grouplink.store import queries
 from grouplink.store.tables import groups, invite_links, join_requests, link_days, people
 

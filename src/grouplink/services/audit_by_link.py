@@ -5,17 +5,16 @@ counted from the log and agree with it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from sqlalchemy.ext.asyncio import AsyncConnection
+from typing import Any
 
 from grouplink.services.core import Actor
-from grouplink.store import queries
-from grouplink.store.queries import Row
+from grouplink.store import journal
+from grouplink.store.driver import Tx
 
 
-async def audit_by_link(
-    conn: AsyncConnection,
-    group: Row,
+def audit_by_link(
+    tx: Tx,
+    group: Any,
     actor: Actor,
     action: str,
     now: int,
@@ -23,12 +22,9 @@ async def audit_by_link(
     items: Iterable[tuple[int | None, str]],
 ) -> None:
     """One ``action`` row per link, listing under ``key`` the (link pk, id) items' ids."""
-    by_link: dict[int | None, list[str]] = {}
-    for link_pk, value in items:
-        by_link.setdefault(link_pk, []).append(value)
-    for link_pk, values in by_link.items():
-        await queries.audit(
-            conn,
+    for link_pk, values in journal.by_link(items).items():
+        journal.audit(
+            tx,
             business_id=group.business_id,
             actor=actor,
             action=action,

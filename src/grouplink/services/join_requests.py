@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import sqlalchemy as sa
 
 from grouplink.domain import ids
 from grouplink.domain.days import utc_day
@@ -22,19 +19,11 @@ from grouplink.domain.permissions import Ability
 from grouplink.domain.questions import Answer, stored_answers
 from grouplink.services.audit_by_link import audit_by_link
 from grouplink.services.core import Actor, Core
-from grouplink.services.groups import writable_group
-from grouplink.services.joins import (
-    Arrival,
-    RequestState,
-    admit,
-    ban_people,
-    close_request,
-    group_link_view,
-)
-from grouplink.store import figures, links, queries
+from grouplink.services.joins import Arrival, RequestState, admit, group_link_view
+from grouplink.services.writable import writable_group_in
+from grouplink.store import arrivals, decisions, departures, figures, queries
+from grouplink.store.driver import Record, Tx
 from grouplink.store.paging import Page, page_rows
-from grouplink.store.queries import Row
-from grouplink.store.tables import invite_links, join_requests, people
 
 MAX_DECISIONS = 1024
 
@@ -64,25 +53,9 @@ async def list_requests(
         group = await queries.find_group(conn, business_id, group_id, lock=False)
         if group is None:
             raise GroupUnknown(f"No group with id {group_id}")
-        base = (
-            sa.select(
-                join_requests.c.pk,
-                join_requests.c.id,
-                join_requests.c.created_at,
-                people.c.user_id,
-                people.c.wa_id,
-                invite_links.c.id.label("link_id"),
-                join_requests.c.answers,
-            )
-            .join(people, people.c.pk == join_requests.c.person_pk)
-            .join(invite_links, invite_links.c.pk == join_requests.c.link_pk)
-            .where(
-                join_requests.c.group_pk == group.pk,
-                join_requests.c.state == RequestState.PENDING,
-            )
-        )
+        base = decisions.pending_listing(group.pk)
         rows = await page_rows(
-            conn, core.secret, scope, base, join_requests.c.pk, limit, after, before
+            conn, core.secret, scope, base, decisions.LISTING_ORDER, limit, after, before
         )
     items = [
         PendingItem(r.id, r.user_id, r.wa_id, r.created_at, r.link_id, stored_answers(r.answers))
@@ -119,56 +92,68 @@ async def decide(
     limit (the people a link admits, at once or approved, never pass it); the
     rest fail as full or used up and stay pending.
     """
-    now, request_id = core.clock(), ids.request_id()
+    asked = Asked(business_id, group_id, request_ids, approve, ban, ids.request_id())
+    return await core.db.run(lambda tx: _decide(tx, core, actor, asked))
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    business_id: str
+    group_id: str
+    request_ids: list[str] | None
+    approve: bool
+    ban: bool
+    request_id: str  # this decision's
+
+
+def _decide(tx: Tx, core: Core, actor: Actor, asked: Asked) -> Decisions:
+    now, approve = core.clock(), asked.approve
+    group = writable_group_in(tx, asked.business_id, asked.group_id, actor, Ability.DECIDE)
+    request_ids = asked.request_ids
+    if request_ids is None:
+        request_ids = decisions.pending_ids(tx, group.pk)
+    rows = decisions.requests_with_people(tx, group.pk, request_ids)
     done: list[str] = []
     failed: list[tuple[str, DomainError]] = []
-    async with core.db.write() as conn:
-        group = await writable_group(conn, business_id, group_id, actor, Ability.DECIDE)
-        if request_ids is None:
-            request_ids = list(await conn.scalars(_PENDING_IDS, {"group": group.pk}))
-        asked = {"group": group.pk, "ids": request_ids}
-        rows: dict[str, Any] = {r.id: r for r in await conn.execute(_REQUESTS_WITH_PEOPLE, asked)}
-        to_admit: list[Arrival] = []
-        rejected: list[int] = []  # the links of the rejected requests
-        banned: list[tuple[int, int, str]] = []  # (person pk, link pk, wa_id) to ban
-        settled: list[tuple[int, str]] = []  # (link pk, request id) of each one settled
-        for asked_id in request_ids:
-            row = rows.get(asked_id)
-            if row is None or row.state != RequestState.PENDING:
-                failed.append((asked_id, JoinRequestUnknown(f"No pending join request {asked_id}")))
+    to_admit: list[Arrival] = []
+    rejected: list[int] = []  # the links of the rejected requests
+    banned: list[tuple[int, int, str]] = []  # (person pk, link pk, wa_id) to ban
+    settled: list[tuple[int, str]] = []  # (link pk, request id) of each one settled
+    state = RequestState.APPROVED if approve else RequestState.REJECTED
+    for asked_id in request_ids:
+        row = rows.get(asked_id)
+        if row is None or row.state != RequestState.PENDING:
+            failed.append((asked_id, JoinRequestUnknown(f"No pending join request {asked_id}")))
+            continue
+        if approve:
+            refusal = _why_not(group, row, core.limits.max_participants, to_admit)
+            if refusal is not None:
+                failed.append((asked_id, refusal))
                 continue
-            if approve:
-                refusal = _why_not(group, row, core.limits.max_participants, to_admit)
-                if refusal is not None:
-                    failed.append((asked_id, refusal))
-                    continue
-                to_admit.append(
-                    Arrival(row.person_pk, row.user_id, row.wa_id, row.link_pk, row.link_id)
-                )
-            else:
-                rejected.append(row.link_pk)
-                if ban:
-                    banned.append((row.person_pk, row.link_pk, row.wa_id))
-            state = RequestState.APPROVED if approve else RequestState.REJECTED
-            await close_request(conn, row.pk, state, actor.label, now)
-            done.append(asked_id)
-            settled.append((row.link_pk, asked_id))
-        if to_admit:
-            await admit(
-                conn, core, group, to_admit, actor, now, via_request=True, request_id=request_id
+            to_admit.append(
+                Arrival(row.person_pk, row.user_id, row.wa_id, row.link_pk, row.link_id)
             )
-        await figures.add_each(conn, rejected, utc_day(now), "rejected")
-        action = "join_request.approve" if approve else "join_request.reject"
-        await audit_by_link(conn, group, actor, action, now, "join_request_ids", settled)
-        if banned:
-            await ban_people(conn, group.pk, [pk for pk, _, _ in banned], actor, now)
-            named = [(link_pk, wa_id) for _, link_pk, wa_id in banned]
-            await audit_by_link(conn, group, actor, "participants.ban", now, "wa_ids", named)
-    return Decisions(request_id, done, failed)
+        else:
+            rejected.append(row.link_pk)
+            if asked.ban:
+                banned.append((row.person_pk, row.link_pk, row.wa_id))
+        arrivals.close_request(tx, row.pk, state, actor.label, now)
+        done.append(asked_id)
+        settled.append((row.link_pk, asked_id))
+    if to_admit:
+        admit(tx, core, group, to_admit, actor, now, via_request=True, request_id=asked.request_id)
+    figures.add_each_in(tx, rejected, utc_day(now), "rejected")
+    action = "join_request.approve" if approve else "join_request.reject"
+    audit_by_link(tx, group, actor, action, now, "join_request_ids", settled)
+    for person_pk, _, _ in banned:
+        departures.ban(tx, group.pk, person_pk, actor.label, now)
+    named = [(link_pk, wa_id) for _, link_pk, wa_id in banned]
+    audit_by_link(tx, group, actor, "participants.ban", now, "wa_ids", named)
+    return Decisions(asked.request_id, done, failed)
 
 
 def _why_not(
-    group: Row, request: Row, capacity: int, admitting: list[Arrival]
+    group: Record, request: Record, capacity: int, admitting: list[Arrival]
 ) -> DomainError | None:
     """Why approving this request now would break a limit (None: it fits)."""
     if capacity - group.participant_count - len(admitting) <= 0:
@@ -179,26 +164,3 @@ def _why_not(
     except LinkDead:
         return LinkDead("used_up")
     return None
-
-
-_PENDING_IDS = (
-    sa.select(join_requests.c.id)
-    .where(
-        join_requests.c.group_pk == sa.bindparam("group"),
-        join_requests.c.state == RequestState.PENDING,
-    )
-    .order_by(join_requests.c.pk)
-)
-
-_REQUESTS_WITH_PEOPLE = (
-    sa.select(
-        *(c for c in join_requests.c if c.name != "link_pk"),  # link_pk comes with the link
-        people.c.user_id,
-        people.c.wa_id,
-        *links.LINK_VIEW_COLUMNS,
-    )
-    .join(people, people.c.pk == join_requests.c.person_pk)
-    .join(invite_links, invite_links.c.pk == join_requests.c.link_pk)
-    .where(join_requests.c.group_pk == sa.bindparam("group"))
-    .where(join_requests.c.id.in_(sa.bindparam("ids", expanding=True)))
-)

@@ -19,7 +19,7 @@ from grouplink.domain.links import LinkEnd, Refusal, approval_for, check_usable,
 from grouplink.domain.permissions import Ability, abilities
 from grouplink.domain.questions import stored_questions
 from grouplink.services.core import Core
-from grouplink.services.joins import group_link_view, place_in_group
+from grouplink.services.joins import group_link_view
 from grouplink.store import link_page, links, queries
 from grouplink.store.changes import group_slot
 from grouplink.store.queries import Row
@@ -178,7 +178,7 @@ async def _standing(conn: AsyncConnection, group: Row, wa_id: str) -> Standing:
     person = await queries.find_person(conn, group.business_id, wa_id)
     if person is None:
         return Standing.NONE
-    place = await place_in_group(conn, group.pk, person.pk)
+    place = await link_page.place_in_group(conn, group.pk, person.pk)
     if place.banned:
         return Standing.BANNED
     if place.member:

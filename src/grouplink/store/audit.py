@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain.actors import Actor
-from grouplink.store import committed
+from grouplink.store import committed, journal
 from grouplink.store.tables import audit_log, groups, invite_links
 
 
@@ -24,20 +23,8 @@ async def audit(
     link_pk: int | None = None,
     **detail: Any,
 ) -> None:
-    await conn.execute(
-        _INSERT_AUDIT,
-        {
-            "business_id": business_id,
-            "group_pk": group_pk,
-            "link_pk": link_pk,
-            "actor": actor.label,
-            "door": actor.door,
-            "token_id": actor.token_id,
-            "action": action,
-            "detail": json.dumps(detail, separators=(",", ":")),
-            "created_at": now,
-        },
-    )
+    row = journal.audit_row(business_id, actor, action, now, group_pk, link_pk, detail)
+    await conn.execute(_INSERT_AUDIT, row)
     committed.note(conn, action, detail)  # what the metrics count, once committed
 
 

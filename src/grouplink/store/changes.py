@@ -50,6 +50,11 @@ def group_slot(group_pk: int) -> int:
     return _FIRST_GROUP_SLOT + group_pk % (SLOTS - _FIRST_GROUP_SLOT)
 
 
+def group_slot_sql(pk_column: str) -> str:
+    """:func:`group_slot` in SQL, of the column named ``pk_column``."""
+    return f"{_FIRST_GROUP_SLOT} + {pk_column} % {SLOTS - _FIRST_GROUP_SLOT}"
+
+
 def group_slot_in_sql(group_pk: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
     """:func:`group_slot`, computed by the database."""
     first: sa.ColumnElement[int] = sa.literal_column(str(_FIRST_GROUP_SLOT), sa.Integer)

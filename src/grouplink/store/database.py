@@ -29,18 +29,21 @@ import fcntl
 import os
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 import structlog
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util import greenlet_spawn
 
-from grouplink.store import changes, committed, notifications, shared_write
+from grouplink.store import changes, committed, driver, notifications, shared_write
 from grouplink.store.changes import Changes, Noted
+from grouplink.store.committed import Notes
+from grouplink.store.driver import Tx
 from grouplink.store.listener import ChangeListener
 from grouplink.store.outage import unavailable
 from grouplink.store.shared_write import OnOpen, SharedWrite
@@ -48,6 +51,7 @@ from grouplink.store.shared_write import OnOpen, SharedWrite
 log = structlog.get_logger("grouplink.store")
 
 SQLITE_BUSY_TIMEOUT_S = 30.0  # a writer outside grouplink holding the lock longer: 503
+T = TypeVar("T")
 CONNECT_TIMEOUT_S = 5.0  # asyncpg's own is 60 s: a request would wait that long for a 503
 
 
@@ -139,20 +143,53 @@ class Database:
             shared_write.current.reset(token)
             await shared.rollback()  # a no-op once committed
 
+    async def run(self, flow: Callable[[Tx], T]) -> T:
+        """``flow``, a use case written against the driver (:mod:`grouplink.store.driver`),
+        in a transaction of its own, with what it noted recorded and told as
+        :meth:`write` does; inside :meth:`shared_write`, in the shared transaction."""
+        if shared_write.joined(self) is not None:
+            async with self.write() as conn:  # its SAVEPOINT, its notes
+                noted, notes = conn.info[changes.NOTED], conn.info[committed.KEY]
+                raw = (await conn.get_raw_connection()).driver_connection
+                return await self._run_on(raw, flow, noted, notes, own=False)
+        noted, notes = Noted(), committed.Notes()
+        try:
+            async with self._write_locks(), self._connected(self.engine) as conn:
+                raw = (await conn.get_raw_connection()).driver_connection
+                result = await self._run_on(raw, flow, noted, notes, own=True)
+            notes.tell()  # reached only once the COMMIT went through
+            return result
+        finally:
+            if noted.slots:  # also after a failed COMMIT, which may still have committed
+                self.changes.record(noted.slots)
+
+    async def _run_on(
+        self, raw: Any, flow: Callable[[Tx], T], noted: Noted, notes: Notes, *, own: bool
+    ) -> T:
+        if self.is_sqlite:  # aiosqlite's connection: the stdlib one, in its thread
+            run = driver.in_sqlite_thread
+            return cast(T, await raw._execute(run, raw._conn, flow, noted, notes, own=own))
+        if not own:
+            return await greenlet_spawn(driver.on_postgres, raw, flow, noted, notes, own=False)
+        async with raw.transaction():
+            return await greenlet_spawn(driver.on_postgres, raw, flow, noted, notes, own=True)
+
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        if self._write_lock is None:
-            async with self._connected(self.engine) as conn, conn.begin():
-                yield conn
-            return
-        async with (
-            self._write_lock,
-            _holding(self._process_lock),
-            self._connected(self.engine) as conn,
-        ):
-            await conn.execution_options(sqlite_immediate=True)
+        async with self._write_locks(), self._connected(self.engine) as conn:
+            if self.is_sqlite:
+                await conn.execution_options(sqlite_immediate=True)
             async with conn.begin():
                 yield conn
+
+    @asynccontextmanager
+    async def _write_locks(self) -> AsyncIterator[None]:
+        """On SQLite, this process's turn to write, then the machine's (see the module's doc)."""
+        if self._write_lock is None:
+            yield
+            return
+        async with self._write_lock, _holding(self._process_lock):
+            yield
 
     def change_listener(self) -> ChangeListener | None:
         """What records, in :attr:`changes`, the changes other machines commit (run it

@@ -4,6 +4,7 @@ changes' own transactions, so they agree with the changes and the audit log."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from grouplink.store.driver import Statement, Tx
 from grouplink.store.queries import Row
 from grouplink.store.tables import invite_links, link_days
 
@@ -41,12 +43,47 @@ async def add_each(
 ) -> None:
     """Add one to each of ``names`` of each link, once per time it is named (two
     statements per link); None is skipped."""
+    for pk, n in _times(link_pks).items():
+        await add(conn, pk, day, **dict.fromkeys(names, n))
+
+
+def add_in(tx: Tx, link_pk: int, day: int, **figures: int) -> None:
+    """:func:`add`, inside a use case of the driver's (:mod:`grouplink.store.driver`)."""
+    names = tuple(figures)
+    tx.run(_totals_statement(names), link=link_pk, **figures)
+    tx.run(_day_statement(names), link=link_pk, day=day, **figures)
+
+
+def add_each_in(tx: Tx, link_pks: Iterable[int | None], day: int, *names: str) -> None:
+    """:func:`add_each`, inside a use case of the driver's."""
+    for pk, n in _times(link_pks).items():
+        add_in(tx, pk, day, **dict.fromkeys(names, n))
+
+
+def _times(link_pks: Iterable[int | None]) -> dict[int, int]:
+    """How often each link is named; None is skipped."""
     times: dict[int, int] = {}
     for pk in link_pks:
         if pk is not None:
             times[pk] = times.get(pk, 0) + 1
-    for pk, n in times.items():
-        await add(conn, pk, day, **dict.fromkeys(names, n))
+    return times
+
+
+@functools.cache
+def _totals_statement(names: tuple[str, ...]) -> Statement:
+    grown = ", ".join(f"{_TOTALS[name].key} = {_TOTALS[name].key} + :{name}" for name in names)
+    return Statement(f"UPDATE invite_links SET {grown} WHERE pk = :link")
+
+
+@functools.cache
+def _day_statement(names: tuple[str, ...]) -> Statement:
+    columns = ", ".join(f'"{name}"' for name in names)  # ("left" is a keyword)
+    values = ", ".join(f":{name}" for name in names)
+    grown = ", ".join(f'"{n}" = link_days."{n}" + excluded."{n}"' for n in names)
+    return Statement(
+        f"INSERT INTO link_days (link_pk, day, {columns}) VALUES (:link, :day, {values})"
+        f" ON CONFLICT (link_pk, day) DO UPDATE SET {grown}"
+    )
 
 
 async def days_of_group(

@@ -19,7 +19,7 @@ from grouplink.store.queries import Row
 from grouplink.store.tables import groups, invite_link_people, invite_links, people
 
 # The columns the rules read, as the link page's joined query names them.
-_RULE_COLUMNS = (
+RULE_COLUMNS = (
     "pk",
     "id",
     "state",
@@ -31,7 +31,7 @@ _RULE_COLUMNS = (
     "paused_until",
     "restricted",
 )
-LINK_VIEW_COLUMNS = tuple(invite_links.c[name].label("link_" + name) for name in _RULE_COLUMNS)
+LINK_VIEW_COLUMNS = tuple(invite_links.c[name].label("link_" + name) for name in RULE_COLUMNS)
 
 
 def link_view(link: Row, prefix: str = "", group_paused_until: int | None = None) -> LinkView:

@@ -8,14 +8,16 @@ of its transactions through :func:`unavailable`; what it recognises becomes
 Recognised: a connection SQLAlchemy found dead (``connection_invalidated``), its
 pool's timeout, PostgreSQL's connection errors (class 08, "the database system is
 starting up", shutting down, too many connections), SQLite's "database is locked"
-past the busy timeout and "unable to open database file", and, while a connection
-is being made, any ``OSError`` (refused, reset, unknown host, timed out). An
+past the busy timeout and "unable to open database file" (also as the drivers raise
+them to :mod:`grouplink.store.driver`, with a dropped connection's ``ConnectionError``),
+and, while a connection is being made, any ``OSError`` (refused, reset, unknown host, timed out). An
 ``OSError`` raised later, inside a transaction, is not the driver's word: a
 picture that cannot be decoded raises one too.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
@@ -55,10 +57,16 @@ def unavailable(error: BaseException, *, connecting: bool) -> Unavailable | None
             return Unavailable(_cause(link))  # the pool: none free in time, or none alive
         if isinstance(link, _POSTGRES_OUTAGES):
             return Unavailable(_cause(link)) if connecting else ConnectionDropped(_cause(link))
-        if isinstance(link, sa.exc.OperationalError) and any(
-            words in str(link.orig) for words in _SQLITE_OUTAGES
+        if isinstance(link, sa.exc.OperationalError | sqlite3.OperationalError) and any(
+            words in str(getattr(link, "orig", link)) for words in _SQLITE_OUTAGES
         ):
             return Unavailable(_cause(link))
+        # Straight from the driver (store/driver.py), with no SQLAlchemy to say so: the
+        # connection died under a statement.
+        if isinstance(link, ConnectionError) or (
+            isinstance(link, asyncpg.InterfaceError) and "connection is closed" in str(link)
+        ):
+            return Unavailable(_cause(link)) if connecting else ConnectionDropped(_cause(link))
         if connecting and isinstance(link, OSError):  # TimeoutError is one too
             return Unavailable(_cause(link))
     return None

@@ -8,11 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from grouplink.domain.permissions import Role
-
 # RequestState belongs in domain/; it sits in services/joins.py until that module's
 # SQL is moved too (issue 13), and store/ reads it from there meanwhile.
-from grouplink.services.joins import RequestState
+from grouplink.domain.join_requests import RequestState
+from grouplink.domain.permissions import Role
 from grouplink.store.paging import Rows, page_rows
 from grouplink.store.queries import Row
 from grouplink.store.tables import (

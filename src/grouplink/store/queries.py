@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,17 +9,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from grouplink.domain import ids
 from grouplink.domain.events import Event
 from grouplink.domain.people import bsuid
 from grouplink.domain.permissions import Role
+from grouplink.store import journal
 from grouplink.store.audit import audit as audit  # re-exported: services call queries.audit
 from grouplink.store.changes import group_slot, note_change
 from grouplink.store.notifications import announce_group
 from grouplink.store.tables import (
     businesses,
     groups,
-    invite_links,
     outbox,
     participants,
     people,
@@ -66,25 +64,6 @@ async def _live_group(
         return None  # no id has another shape; never hand odd bytes to the database
     group = (await conn.execute(query, {"group_id": group_id, **params})).first()
     return _locked(group, conn) if lock else group
-
-
-async def lock_group_of_code(conn: AsyncConnection, code: str) -> Row | None:
-    """The group of the link ``code``, locked, in one statement; None for an unknown code."""
-    if not ids.is_invite_code(code):
-        return None
-    return _locked((await conn.execute(_GROUP_OF_CODE_LOCKED, {"code": code})).first(), conn)
-
-
-_GROUP_OF_CODE_LOCKED = (
-    sa.select(groups, _ANNOUNCED)
-    .where(
-        groups.c.pk
-        == sa.select(invite_links.c.group_pk)
-        .where(invite_links.c.code == sa.bindparam("code"))
-        .scalar_subquery()
-    )
-    .with_for_update()
-)
 
 
 def _locked(group: Row | None, conn: AsyncConnection) -> Row | None:
@@ -187,17 +166,8 @@ async def emit_for(
     conn: AsyncConnection, business_id: str, phone_number_id: str, event: Event, now: int
 ) -> None:
     """:func:`emit` for an event of a phone number rather than of a group."""
-    await conn.execute(
-        _INSERT_EVENT,
-        {
-            "id": ids.event_id(),
-            "business_id": business_id,
-            "phone_number_id": phone_number_id,
-            "field": event.field,
-            "payload": json.dumps(event.body, separators=(",", ":")),
-            "created_at": now,
-        },
-    )
+    row = journal.event_row(business_id, phone_number_id, event, now)
+    await conn.execute(_INSERT_EVENT, row)
 
 
 _INSERT_EVENT = sa.insert(outbox)
