@@ -133,7 +133,7 @@ def test_people_and_requests_link_to_their_inboxes(
     assert ("Inbox", inbox_path(member)) in people.links
     requests = admin.screen(group["id"], "requests")
     assert ("Inbox", inbox_path(asking)) in requests.links
-    assert ("Sandbox inboxes", "/console/sandbox") in admin.get("/console").links
+    assert ("sandbox inbox", "/console/sandbox") in admin.get("/console").links
 
 
 def test_only_the_business_reads_inboxes(
@@ -165,6 +165,6 @@ def test_without_the_sandbox_there_are_no_inboxes(no_sandbox: Server) -> None:
         assert console.sign_in_with_token(biz.token).status_code == 303
         assert_not_found(console.get("/console/sandbox"))
         assert_not_found(console.get(inbox_path(phone(709))))
-        assert ("Sandbox inboxes", "/console/sandbox") not in console.get("/console").links
+        assert ("sandbox inbox", "/console/sandbox") not in console.get("/console").links
     finally:
         console.close()
