@@ -18,9 +18,9 @@ from tests.messages.helpers import send_text
 from tests.meta_schemas import graph_client
 from tests.support import Business, create_group, make_business
 from tests.web import test_console
+from tests.web.pages import Page, Person
 from tests.web.test_console import Admin, member_at_console
 from tests.web.test_console_browser import approve
-from tests.web.pages import Page, Person
 
 admin, browsers = test_console.admin, test_console.browsers
 
@@ -76,6 +76,18 @@ def test_the_inbox_shows_what_was_sent_newest_first_with_its_link(
     # The address is a link, without the full stop after it.
     assert page.html.count(f'<a href="{group["invite_link"]}">') == 2
     assert "No messages yet" not in page.text
+
+
+def test_only_web_addresses_become_links_and_nothing_is_markup(
+    admin: Admin, api: httpx.Client, biz: Business
+) -> None:
+    wa_id = phone(710)
+    body = "See <b>this</b>, javascript:alert(1) and (https://example.org/a?b=1)."
+    assert send_text(api, biz, wa_id, body).status_code == 200
+    page = admin.get(inbox_path(wa_id))
+    assert "See &lt;b&gt;this&lt;/b&gt;, javascript:alert(1) and (" in page.html
+    assert 'href="javascript' not in page.html
+    assert '<a href="https://example.org/a?b=1">https://example.org/a?b=1</a>).' in page.html
 
 
 def test_someone_seen_but_never_messaged_has_an_empty_inbox(

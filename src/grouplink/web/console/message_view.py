@@ -25,9 +25,7 @@ class Part:
 
 @dataclass(frozen=True, slots=True)
 class MessageRow:
-    id: str
     sender: str  # the business's number, as the person's phone shows it
-    kind: str  # "text" or "template"
     parts: list[Part]  # a text's body; a template's parameters, one line each
     template: str  # a template's name and language ("invite_link, en_US"), else ""
     ago: str
@@ -73,9 +71,7 @@ def row(message: dict[str, Any], now_ms: int) -> MessageRow:
         parts = parts_of(_template_texts(content))
         template = f"{content['name']}, {content['language']['code']}"
     return MessageRow(
-        id=message["id"],
         sender=format.display_phone(message["from"]),
-        kind=kind,
         parts=parts,
         template=template,
         ago=format.ago(at, now_ms),
