@@ -139,6 +139,13 @@ async def inbox(core: Core, business_id: str, wa_id: str, limit: int) -> list[di
         return await store.inbox(conn, business_id, wa_id, limit)
 
 
+async def has_inbox(core: Core, business_id: str, wa_id: str) -> bool:
+    """Whether the person is one of the business's (messaged, or seen on a link): the
+    console tells an empty inbox from a stranger's, which it answers as not found."""
+    async with core.db.read() as conn:
+        return await queries.find_person(conn, business_id, wa_id) is not None
+
+
 async def group_phone_number(core: Core, group_pk: int) -> str:
     async with core.db.read() as conn:
         return await store.group_phone_number(conn, group_pk)

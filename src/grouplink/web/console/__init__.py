@@ -20,6 +20,7 @@ from grouplink.web.console import (
     links,
     members,
     requests,
+    sandbox_inbox,
     send_invite,
     settings,
 )
@@ -37,6 +38,7 @@ for module in (
     requests,
     members,
     audit,
+    sandbox_inbox,
 ):
     router.include_router(module.router, prefix="/console")
 

@@ -36,8 +36,18 @@ class Console:
     visitor: Visitor
     viewer: Viewer
 
+    @property
+    def sees_sandbox(self) -> bool:
+        """The business, with the sandbox on: it may read its people's inboxes."""
+        return self.viewer.business_id is not None and self.web.settings.sandbox_enabled
+
     def chrome(self, here: str) -> dict[str, Any]:
-        return {**chrome(self.visitor, here), "is_business": self.viewer.business_id is not None}
+        return {
+            **chrome(self.visitor, here),
+            "is_business": self.viewer.business_id is not None,
+            # The path of a person's sandbox inbox (screens link their people to it), or None.
+            "inbox_of": inbox_path if self.sees_sandbox else None,
+        }
 
     def render(self, template: str, status: int = 200, **context: Any) -> Response:
         """A console page, with the visitor's CSRF cookie if they have none yet."""
@@ -67,6 +77,11 @@ ConsoleDep = Annotated[Console, Depends(get_console)]
 
 def group_path(group_id: str, screen: str = "") -> str:
     return f"{HOME}/groups/{group_id}" + (f"/{screen}" if screen else "")
+
+
+def inbox_path(wa_id: str) -> str:
+    """A person's sandbox inbox (web/console/sandbox_inbox.py)."""
+    return f"{HOME}/sandbox/people/{wa_id}/messages"
 
 
 def back_to(path: str, notice: str, **counts: int) -> RedirectResponse:

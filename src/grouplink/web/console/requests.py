@@ -79,6 +79,7 @@ async def request_list(
         requests=[
             {
                 "id": r.id,
+                "wa_id": r.wa_id,
                 "phone": format.display_phone(r.wa_id),
                 "ago": format.ago(r.created_at, now),
                 "at": format.iso_moment(r.created_at),
