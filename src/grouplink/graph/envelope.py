@@ -6,13 +6,27 @@ from contextvars import ContextVar
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from typing_extensions import TypedDict
 
 from grouplink.domain.errors import DomainError, Unavailable
 
 trace_id: ContextVar[str] = ContextVar("fbtrace_id", default="")
 
 
-def error_object(error: DomainError) -> dict[str, Any]:
+class ErrDetails(TypedDict):
+    details: str
+
+
+class Err(TypedDict):
+    """WIRE.md ``Err``: one failure inside a partial-success answer."""
+
+    code: int
+    message: str
+    title: str
+    error_data: ErrDetails
+
+
+def error_object(error: DomainError) -> Err:
     """The ``Err`` shape used inside partial-success answers."""
     return {
         "code": error.code,

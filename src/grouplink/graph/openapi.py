@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from grouplink.graph import idempotency
+from grouplink.graph.wire import body_schemas
 
 _GRAPH_ERROR = {
     "type": "object",
@@ -28,6 +29,10 @@ _GRAPH_ERROR = {
                     },
                 },
                 "fbtrace_id": {"type": "string"},
+                "is_transient": {
+                    "type": "boolean",
+                    "description": "On 503s (code 2): the same call may work later",
+                },
             },
         }
     },
@@ -37,6 +42,8 @@ _ERROR_RESPONSE = {
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GraphError"}}},
 }
 _PUBLIC = {"/healthz", "/readyz"}
+# The doors whose every answer is declared (graph/wire.py's ``answers``).
+_DECLARED = ("/{version}/", "/sandbox/")
 # The order /docs shows them in (the routes' order is the order they are tried).
 _TAGS = [
     "Groups",
@@ -63,7 +70,8 @@ def install_openapi(app: FastAPI) -> None:
             tags=[{"name": tag} for tag in _TAGS],
         )
         components = schema.setdefault("components", {})
-        components.setdefault("schemas", {})["GraphError"] = _GRAPH_ERROR
+        _add_schemas(components.setdefault("schemas", {}), body_schemas())
+        components["schemas"]["GraphError"] = _GRAPH_ERROR
         components["securitySchemes"] = {
             "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API token"}
         }
@@ -73,6 +81,8 @@ def install_openapi(app: FastAPI) -> None:
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
                 responses.pop("422", None)
+                if path.startswith(_DECLARED):
+                    _drop_undeclared(responses)
                 responses["default"] = _ERROR_RESPONSE
                 if path not in _PUBLIC:
                     operation["security"] = [{"bearerAuth": []}]
@@ -81,3 +91,20 @@ def install_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _drop_undeclared(responses: dict[str, Any]) -> None:
+    """Leave out FastAPI's empty success answer: a Graph route without a declared one
+    never succeeds (adding participants), and saying "200: anything" would mislead."""
+    for status in [s for s in responses if s.startswith("2")]:
+        content = responses[status].get("content", {})
+        if not any(media.get("schema") for media in content.values()):
+            del responses[status]
+
+
+def _add_schemas(schemas: dict[str, Any], more: dict[str, Any]) -> None:
+    """The request bodies' schemas beside the answers' (a shape both use, such as
+    ``MessageText``, is one schema; two different ones of one name would be a bug)."""
+    for name, schema in more.items():
+        if schemas.setdefault(name, schema) != schema:
+            raise RuntimeError(f"Two different OpenAPI schemas are named {name}")
