@@ -15,6 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
+from grouplink.domain.groups import DESCRIPTION_MAX, SUBJECT_MAX
+from grouplink.domain.messages import TEXT_MAX
+from grouplink.domain.questions import ANSWER_MAX, MAX_QUESTIONS, QUESTION_MAX
+from grouplink.services.join_requests import MAX_DECISIONS
+from grouplink.services.participants import MAX_PER_CALL
 from tests.conftest import Server
 from tests.graph.helpers import WHATSAPP, phone
 from tests.graph.openapi_support import Answer, Recorder, check, operation_of, problems
@@ -232,3 +237,30 @@ def test_a_schema_that_forgets_or_mistypes_a_field_is_caught(
     mistyped = copy.deepcopy(document)
     mistyped["components"]["schemas"][name]["properties"]["invite_link"] = {"type": "integer"}
     assert any("integer" in p for p in problems(mistyped, answer))
+
+
+def test_request_bodies_carry_the_domains_limits_for_every_content_type(
+    document: dict[str, Any],
+) -> None:
+    """The body schemas are generated with the rules' own constants, not restated."""
+    schemas = document["components"]["schemas"]
+    create = schemas["CreateGroupBody"]["properties"]
+    assert create["subject"]["maxLength"] == SUBJECT_MAX
+    assert create["description"]["maxLength"] == DESCRIPTION_MAX
+    update = schemas["UpdateGroupBody"]["properties"]
+    assert update["join_questions"]["maxItems"] == MAX_QUESTIONS
+    assert update["join_questions"]["items"]["maxLength"] == QUESTION_MAX
+    assert schemas["ParticipantsBody"]["properties"]["participants"]["maxItems"] == MAX_PER_CALL
+    assert schemas["DecideBody"]["properties"]["join_requests"]["maxItems"] == MAX_DECISIONS
+    assert schemas["PersonBody"]["properties"]["answers"]["items"]["maxLength"] == ANSWER_MAX
+    assert schemas["MessageText"]["properties"]["body"]["maxLength"] == TEXT_MAX
+    for name in _graph_operations(document):
+        method, path = name.split(" ", 1)
+        body = document["paths"][path][method.lower()].get("requestBody")
+        if body is not None:
+            types = set(body["content"])
+            assert {"application/json", "application/x-www-form-urlencoded"} <= types, name
+            for media in body["content"].values():
+                assert media["schema"]["$ref"].rsplit("/", 1)[1] in schemas, name
+    picture = document["paths"]["/{version}/{group_id}"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in picture

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from typing_extensions import TypedDict
 
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep
-from grouplink.graph.paging import Paging, paging
+from grouplink.graph.paging import PageLimit, Paging, paging
 from grouplink.graph.wire import answers
 from grouplink.services import audit_log
 from grouplink.services.audit_log import Entry
@@ -88,7 +88,7 @@ async def read_audit_log(
     door: Annotated[
         str | None, Query(description="graph, console, link_page, sandbox or system")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1024)] = 25,
+    limit: PageLimit = 25,
     after: str | None = None,
     before: str | None = None,
 ) -> AuditLog:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, NotRequired, cast
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import Field
 from starlette.datastructures import UploadFile
 from typing_extensions import TypedDict
@@ -30,7 +30,7 @@ from grouplink.domain.picture import Picture
 from grouplink.domain.questions import MAX_QUESTIONS, QUESTION_MAX, clean_questions
 from grouplink.graph.body import Body, optional_str, require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody
-from grouplink.graph.paging import Paging, paging
+from grouplink.graph.paging import PageLimit, Paging, paging
 from grouplink.graph.wire import WhatsApp, Written, answers, body_doc
 from grouplink.services import group_settings, groups, picture_upload
 
@@ -164,7 +164,7 @@ async def list_groups(
     core: CoreDep,
     business_id: BusinessId,
     phone_number_id: str,
-    limit: Annotated[int, Query(ge=1, le=1024)] = 25,
+    limit: PageLimit = 25,
     after: str | None = None,
     before: str | None = None,
 ) -> GroupList:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, NotRequired
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import Field
 from typing_extensions import TypedDict
 
@@ -19,7 +19,7 @@ from grouplink.domain.link_settings import (
 from grouplink.domain.links import LinkState
 from grouplink.graph.body import require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody
-from grouplink.graph.paging import Paging, paging
+from grouplink.graph.paging import PageLimit, Paging, paging
 from grouplink.graph.wire import (
     LinkDeleted,
     PersonRef,
@@ -148,7 +148,7 @@ async def list_invite_links(
     business_id: BusinessId,
     group_id: str,
     state: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1024)] = 25,
+    limit: PageLimit = 25,
     after: str | None = None,
     before: str | None = None,
 ) -> LinkList:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, NotRequired
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 from typing_extensions import TypedDict
@@ -13,7 +13,7 @@ from grouplink.domain.errors import InvalidParameter, PartialSuccess
 from grouplink.graph.body import require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody
 from grouplink.graph.envelope import Err, error_object
-from grouplink.graph.paging import Paging, paging
+from grouplink.graph.paging import PageLimit, Paging, paging
 from grouplink.graph.wire import WhatsApp, Written, answers, body_doc
 from grouplink.services import join_requests
 from grouplink.services.join_requests import PendingItem
@@ -87,7 +87,7 @@ async def list_join_requests(
     core: CoreDep,
     business_id: BusinessId,
     group_id: str,
-    limit: Annotated[int, Query(ge=1, le=1024)] = 25,
+    limit: PageLimit = 25,
     after: str | None = None,
     before: str | None = None,
 ) -> JoinRequestList:

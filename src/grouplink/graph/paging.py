@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, NotRequired
+from typing import Annotated, Any, NotRequired
 
-from fastapi import Request
+from fastapi import Query, Request
 from typing_extensions import TypedDict
 
+from grouplink.domain.cursors import PAGE_MAX
 from grouplink.store.paging import Page
+
+# A listing's ``limit`` query parameter; the default page is 25 long.
+PageLimit = Annotated[int, Query(ge=1, le=PAGE_MAX)]
 
 
 class Cursors(TypedDict, total=False):
