@@ -8,38 +8,12 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from grouplink.graph import idempotency
-from grouplink.graph.wire import body_schemas
+from grouplink.graph.envelope import GraphError
+from grouplink.graph.wire import declare, declared_schemas
 
-_GRAPH_ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["message", "type", "code", "error_data", "fbtrace_id"],
-            "properties": {
-                "message": {"type": "string", "example": "(#131041) Group unknown"},
-                "type": {"type": "string", "example": "OAuthException"},
-                "code": {"type": "integer", "example": 131041},
-                "error_data": {
-                    "type": "object",
-                    "properties": {
-                        "messaging_product": {"type": "string", "example": "whatsapp"},
-                        "details": {"type": "string"},
-                    },
-                },
-                "fbtrace_id": {"type": "string"},
-                "is_transient": {
-                    "type": "boolean",
-                    "description": "On 503s (code 2): the same call may work later",
-                },
-            },
-        }
-    },
-}
 _ERROR_RESPONSE = {
     "description": "A Graph API error",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GraphError"}}},
+    "content": {"application/json": {"schema": declare(GraphError)}},
 }
 _PUBLIC = {"/healthz", "/readyz"}
 # The doors whose every answer is declared (graph/wire.py's ``answers``).
@@ -70,8 +44,7 @@ def install_openapi(app: FastAPI) -> None:
             tags=[{"name": tag} for tag in _TAGS],
         )
         components = schema.setdefault("components", {})
-        _add_schemas(components.setdefault("schemas", {}), body_schemas())
-        components["schemas"]["GraphError"] = _GRAPH_ERROR
+        _add_schemas(components.setdefault("schemas", {}), declared_schemas())
         components["securitySchemes"] = {
             "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API token"}
         }
@@ -103,8 +76,8 @@ def _drop_undeclared(responses: dict[str, Any]) -> None:
 
 
 def _add_schemas(schemas: dict[str, Any], more: dict[str, Any]) -> None:
-    """The request bodies' schemas beside the answers' (a shape both use, such as
-    ``MessageText``, is one schema; two different ones of one name would be a bug)."""
+    """The request bodies' and the envelope's schemas beside the answers' (a shape
+    both use, such as ``MessageText``, is one schema; two of one name would be a bug)."""
     for name, schema in more.items():
         if schemas.setdefault(name, schema) != schema:
             raise RuntimeError(f"Two different OpenAPI schemas are named {name}")

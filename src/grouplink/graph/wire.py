@@ -19,8 +19,9 @@ from typing_extensions import TypedDict
 
 WhatsApp = Literal["whatsapp"]
 _REF = "#/components/schemas/{model}"
-# The request bodies' schemas, by name, for the document's components (openapi.py).
-_BODIES: dict[str, dict[str, Any]] = {}
+# Schemas FastAPI does not see (request bodies, the error envelope), by name, for the
+# document's components (openapi.py).
+_DECLARED: dict[str, dict[str, Any]] = {}
 
 
 class WhatsAppBody(TypedDict):
@@ -68,10 +69,7 @@ def answers(model: Any, *, partial: Any = None) -> dict[str, Any]:
 def body_doc(model: Any, *, multipart: bool = False) -> dict[str, Any]:
     """``openapi_extra`` for a body accepted as JSON, form-encoded or multipart,
     of the shape ``model`` (a TypedDict) declares."""
-    schema = TypeAdapter(model).json_schema(ref_template=_REF)
-    _BODIES.update(schema.pop("$defs", {}))
-    _BODIES[model.__name__] = schema
-    ref = {"$ref": _REF.format(model=model.__name__)}
+    ref = declare(model)
     content = {
         "application/json": {"schema": ref},
         "application/x-www-form-urlencoded": {"schema": ref},
@@ -81,6 +79,15 @@ def body_doc(model: Any, *, multipart: bool = False) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": content}}
 
 
-def body_schemas() -> dict[str, dict[str, Any]]:
-    """Every request body's schema (and the schemas they use), by name."""
-    return dict(_BODIES)
+def declare(model: Any) -> dict[str, str]:
+    """Put ``model``'s schema (and those it uses) in the document's components;
+    the ``$ref`` to it."""
+    schema = TypeAdapter(model).json_schema(ref_template=_REF)
+    _DECLARED.update(schema.pop("$defs", {}))
+    _DECLARED[model.__name__] = schema
+    return {"$ref": _REF.format(model=model.__name__)}
+
+
+def declared_schemas() -> dict[str, dict[str, Any]]:
+    """Every schema :func:`declare` was given (and the schemas they use), by name."""
+    return dict(_DECLARED)
