@@ -33,6 +33,13 @@ class SubscribeBody(TypedDict):
     fields: Annotated[str, Field(examples=[",".join(FIELDS)])]
 
 
+class UnsubscribeBody(TypedDict, total=False):
+    """Or in the query string, as Meta takes them."""
+
+    callback_url: str
+    fields: Annotated[str, Field(examples=[",".join(FIELDS)])]
+
+
 class RedeliverBody(TypedDict, total=False):
     event_ids: list[str]
 
@@ -133,7 +140,11 @@ async def list_subscriptions(
     }
 
 
-@router.delete("/{version:graph_version}/{business_id}/subscriptions", **answers(Succeeded))
+@router.delete(
+    "/{version:graph_version}/{business_id}/subscriptions",
+    openapi_extra=body_doc(UnsubscribeBody, required=False),
+    **answers(Succeeded),
+)
 async def unsubscribe(
     core: CoreDep,
     caller: BusinessId,

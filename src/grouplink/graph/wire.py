@@ -66,7 +66,7 @@ def answers(model: Any, *, partial: Any = None) -> dict[str, Any]:
     return {"response_model": None, "responses": declared}
 
 
-def body_doc(model: Any, *, multipart: bool = False) -> dict[str, Any]:
+def body_doc(model: Any, *, multipart: bool = False, required: bool = True) -> dict[str, Any]:
     """``openapi_extra`` for a body accepted as JSON, form-encoded or multipart,
     of the shape ``model`` (a TypedDict) declares."""
     ref = declare(model)
@@ -76,7 +76,7 @@ def body_doc(model: Any, *, multipart: bool = False) -> dict[str, Any]:
     }
     if multipart:
         content["multipart/form-data"] = {"schema": ref}
-    return {"requestBody": {"required": True, "content": content}}
+    return {"requestBody": {"required": required, "content": content}}
 
 
 def declare(model: Any) -> dict[str, str]:
