@@ -8,13 +8,18 @@ and the bearer scheme."""
 from __future__ import annotations
 
 import copy
+import importlib
+import pkgutil
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
 
+import grouplink.graph
 from grouplink.domain.groups import DESCRIPTION_MAX, SUBJECT_MAX
 from grouplink.domain.messages import TEXT_MAX
 from grouplink.domain.questions import ANSWER_MAX, MAX_QUESTIONS, QUESTION_MAX
@@ -264,3 +269,18 @@ def test_request_bodies_carry_the_domains_limits_for_every_content_type(
                 assert media["schema"]["$ref"].rsplit("/", 1)[1] in schemas, name
     picture = document["paths"]["/{version}/{group_id}"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in picture
+
+
+def test_no_graph_answer_is_validated_per_request() -> None:
+    """The declarations cost the answers nothing: no Graph or sandbox route has a
+    response_model, so FastAPI neither validates nor re-serialises what it returns
+    (the hot calls, join and reset, included)."""
+    modules = [
+        importlib.import_module(f"grouplink.graph.{info.name}")
+        for info in pkgutil.iter_modules(grouplink.graph.__path__)
+    ]
+    routers = [m.router for m in modules if isinstance(getattr(m, "router", None), APIRouter)]
+    routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
+    assert len(routes) > 30
+    validated = [f"{sorted(r.methods)} {r.path}" for r in routes if r.response_field is not None]
+    assert not validated, validated

@@ -83,8 +83,9 @@ def declare(model: Any) -> dict[str, str]:
     """Put ``model``'s schema (and those it uses) in the document's components;
     the ``$ref`` to it."""
     schema = TypeAdapter(model).json_schema(ref_template=_REF)
-    _DECLARED.update(schema.pop("$defs", {}))
-    _DECLARED[model.__name__] = schema
+    for name, found in {**schema.pop("$defs", {}), model.__name__: schema}.items():
+        if _DECLARED.setdefault(name, found) != found:
+            raise RuntimeError(f"Two different OpenAPI schemas are named {name}")
     return {"$ref": _REF.format(model=model.__name__)}
 
 
