@@ -15,6 +15,7 @@ import hmac
 from grouplink.domain.errors import BadCursor
 
 _MAC_BYTES = 16
+PAGE_MAX = 1024  # a listing's largest page (``limit``), as Meta's (WIRE.md row 2)
 
 
 def encode_cursor(secret: bytes, scope: str, position: int) -> str:

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request
 from typing_extensions import TypedDict
 
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep
-from grouplink.graph.paging import paging
+from grouplink.graph.paging import PageLimit, Paging, paging
+from grouplink.graph.wire import answers
 from grouplink.services import audit_log
 from grouplink.services.audit_log import Entry
 
@@ -43,7 +44,7 @@ class EntryOut(TypedDict):
 
 class AuditLog(TypedDict):
     data: list[EntryOut]
-    paging: dict[str, Any]
+    paging: Paging
 
 
 def render(entry: Entry) -> EntryOut:
@@ -59,10 +60,10 @@ def render(entry: Entry) -> EntryOut:
         target["id"] = entry.target.group_id
     elif entry.target.kind == "invite_link" and link is not None:
         target["id"] = link.id
-    else:
-        target["wa_ids" if entry.target.kind == "participants" else "ids"] = list(entry.target.ids)
+    else:  # in TargetOut's order, as the answer always had it
         if link is not None:
             target["invite_link_id"] = link.id
+        target["wa_ids" if entry.target.kind == "participants" else "ids"] = list(entry.target.ids)
     return {
         "id": entry.id,
         "timestamp": entry.at // 1000,
@@ -74,7 +75,7 @@ def render(entry: Entry) -> EntryOut:
     }
 
 
-@router.get("/{version:graph_version}/{group_id}/audit_log")
+@router.get("/{version:graph_version}/{group_id}/audit_log", **answers(AuditLog))
 async def read_audit_log(
     request: Request,
     core: CoreDep,
@@ -87,7 +88,7 @@ async def read_audit_log(
     door: Annotated[
         str | None, Query(description="graph, console, link_page, sandbox or system")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1024)] = 25,
+    limit: PageLimit = 25,
     after: str | None = None,
     before: str | None = None,
 ) -> AuditLog:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 
@@ -65,14 +65,3 @@ async def graph_actor(request: Request, owner: Owner) -> Actor:
 
 ActorDep = Annotated[Actor, Depends(graph_actor)]
 RequestBody = Annotated[Body, Depends(read_body)]
-
-
-def body_doc(schema: dict[str, Any], *, multipart: bool = False) -> dict[str, Any]:
-    """OpenAPI for a body accepted as JSON, form-encoded or multipart."""
-    content = {
-        "application/json": {"schema": schema},
-        "application/x-www-form-urlencoded": {"schema": schema},
-    }
-    if multipart:
-        content["multipart/form-data"] = {"schema": schema}
-    return {"requestBody": {"required": True, "content": content}}

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Literal, NotRequired, cast
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
+from pydantic import Field
 from starlette.datastructures import UploadFile
+from typing_extensions import TypedDict
 
 from grouplink.domain.errors import InvalidParameter
 from grouplink.domain.groups import (
+    DESCRIPTION_MAX,
+    SUBJECT_MAX,
     JoinApprovalMode,
     LinkManagers,
     clean_description,
@@ -25,62 +29,116 @@ from grouplink.domain.link_settings import (
 from grouplink.domain.picture import Picture
 from grouplink.domain.questions import MAX_QUESTIONS, QUESTION_MAX, clean_questions
 from grouplink.graph.body import Body, optional_str, require_whatsapp
-from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
-from grouplink.graph.paging import paging
+from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody
+from grouplink.graph.paging import PageLimit, Paging, paging
+from grouplink.graph.wire import WhatsApp, Written, answers, body_doc
 from grouplink.services import group_settings, groups, picture_upload
 
 router = APIRouter(tags=["Groups"])
 
-_CREATE_SCHEMA = {
-    "type": "object",
-    "required": ["messaging_product", "subject"],
-    "properties": {
-        "messaging_product": {"type": "string", "enum": ["whatsapp"]},
-        "subject": {"type": "string", "minLength": 1, "maxLength": 128},
-        "description": {"type": "string", "maxLength": 2048},
-        "join_approval_mode": {"type": "string", "enum": [m.value for m in JoinApprovalMode]},
-    },
-}
-_UPDATE_SCHEMA = {
-    "type": "object",
-    "required": ["messaging_product"],
-    "properties": {
-        "messaging_product": {"type": "string", "enum": ["whatsapp"]},
-        "subject": {"type": "string", "minLength": 1, "maxLength": 128},
-        "description": {"type": "string", "maxLength": 2048},
-        "join_approval_mode": {"type": "string", "enum": [m.value for m in JoinApprovalMode]},
-        "link_managers": {
-            "type": "string",
-            "enum": [m.value for m in LinkManagers],
-            "description": "grouplink's own: who can manage the invite link",
-        },
-        "invite_links_paused_until": {
-            "type": "integer",
-            "description": "grouplink's own: no link admits anyone until then (unix s; 0 resumes)",
-        },
-        "invite_link_rotation_days": {
-            "type": "integer",
-            "minimum": 0,
-            "maximum": ROTATION_DAYS_MAX,
-            "description": "grouplink's own: reset the primary link every N days (0: never)",
-        },
-        "join_questions": {
-            "type": "array",
-            "maxItems": MAX_QUESTIONS,
-            "items": {"type": "string", "minLength": 1, "maxLength": QUESTION_MAX},
-            "description": "grouplink's own: asked of those who need approval; [] asks none",
-        },
-        "profile_picture_file": {"type": "string", "format": "binary"},
-    },
-}
+Subject = Annotated[str, Field(min_length=1, max_length=SUBJECT_MAX)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX)]
+Question = Annotated[str, Field(min_length=1, max_length=QUESTION_MAX)]
+
+
+class CreateGroupBody(TypedDict):
+    messaging_product: WhatsApp
+    subject: Subject
+    description: NotRequired[Description]
+    join_approval_mode: NotRequired[JoinApprovalMode]
+
+
+class UpdateGroupBody(TypedDict):
+    messaging_product: WhatsApp
+    subject: NotRequired[Subject]
+    description: NotRequired[Description]
+    join_approval_mode: NotRequired[JoinApprovalMode]
+    link_managers: NotRequired[
+        Annotated[LinkManagers, Field(description="grouplink's own: who can manage the link")]
+    ]
+    invite_links_paused_until: NotRequired[
+        Annotated[
+            int | None,
+            Field(
+                description="grouplink's own: no link admits anyone until then (unix s; 0 resumes)"
+            ),
+        ]
+    ]
+    invite_link_rotation_days: NotRequired[
+        Annotated[
+            Annotated[int, Field(ge=0, le=ROTATION_DAYS_MAX)] | None,
+            Field(description="grouplink's own: reset the primary link every N days (0: never)"),
+        ]
+    ]
+    join_questions: NotRequired[
+        Annotated[
+            list[Question],
+            Field(
+                max_length=MAX_QUESTIONS,
+                description="grouplink's own: asked of those who need approval; [] asks none",
+            ),
+        ]
+    ]
+    profile_picture_file: NotRequired[bytes]
+    file: NotRequired[Annotated[bytes, Field(description="the picture, as Meta also names it")]]
+
+
+class GroupCreated(Written):
+    id: str  # WIRE.md row 1, choice: the new group's id
+
+
+class GroupSummary(TypedDict):
+    id: str
+    subject: str
+    created_at: str  # unix seconds, as a string: Meta's spec and docs
+
+
+class GroupsData(TypedDict):
+    groups: list[GroupSummary]
+
+
+class GroupList(TypedDict):
+    data: GroupsData  # an object, as Meta's
+    paging: Paging
+
+
+class Participant(TypedDict):
+    user_id: str
+    wa_id: str
+    invite_link_id: NotRequired[str]  # the link they came through, where there was one
+
+
+class GroupInfo(TypedDict):
+    """``id`` and the fields asked for (``fields=``), only those."""
+
+    messaging_product: WhatsApp
+    id: str
+    subject: NotRequired[str]
+    description: NotRequired[str]
+    participants: NotRequired[list[Participant]]
+    join_approval_mode: NotRequired[JoinApprovalMode]
+    suspended: NotRequired[bool]
+    creation_timestamp: NotRequired[int]
+    total_participant_count: NotRequired[int]  # the business excluded
+    link_managers: NotRequired[LinkManagers]
+    invite_links_paused_until: NotRequired[int | None]
+    invite_link_rotation_days: NotRequired[int]
+    join_questions: NotRequired[list[str]]
+
+
+class GroupDeleted(TypedDict):
+    success: Literal[True]
+    request_id: str
 
 
 @router.post(
-    "/{version:graph_version}/{phone_number_id}/groups", openapi_extra=body_doc(_CREATE_SCHEMA)
+    "/{version:graph_version}/{phone_number_id}/groups",
+    openapi_extra=body_doc(CreateGroupBody),
+    **answers(GroupCreated),
 )
 async def create_group(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, phone_number_id: str, body: RequestBody
-) -> dict[str, Any]:
+) -> GroupCreated:
     """Create a group with a working invite link; `group_create` webhook follows."""
     require_whatsapp(body)
     mode = body.get("join_approval_mode")
@@ -100,25 +158,26 @@ async def create_group(
     }
 
 
-@router.get("/{version:graph_version}/{phone_number_id}/groups")
+@router.get("/{version:graph_version}/{phone_number_id}/groups", **answers(GroupList))
 async def list_groups(
     request: Request,
     core: CoreDep,
     business_id: BusinessId,
     phone_number_id: str,
-    limit: Annotated[int, Query(ge=1, le=1024)] = 25,
+    limit: PageLimit = 25,
     after: str | None = None,
     before: str | None = None,
-) -> dict[str, Any]:
+) -> GroupList:
     """The phone number's groups, newest first, with signed cursors."""
     page = await groups.list_groups(core, business_id, phone_number_id, limit, after, before)
-    return {"data": {"groups": page.items}, "paging": paging(request, page, limit)}
+    items = cast(list[GroupSummary], page.items)  # services/groups.py builds them as such
+    return {"data": {"groups": items}, "paging": paging(request, page, limit)}
 
 
-@router.get("/{version:graph_version}/{group_id}")
+@router.get("/{version:graph_version}/{group_id}", **answers(GroupInfo))
 async def group_info(
     core: CoreDep, business_id: BusinessId, group_id: str, fields: str = ""
-) -> dict[str, Any]:
+) -> GroupInfo:
     """`id` and the asked `fields` only."""
     names = [f.strip() for f in fields.split(",") if f.strip()]
     unknown = [
@@ -128,15 +187,17 @@ async def group_info(
         raise InvalidParameter(
             f"Tried accessing nonexisting field ({unknown[0]}) on node type (Group)"
         )
-    return await groups.group_info(core, business_id, group_id, names)
+    return cast(GroupInfo, await groups.group_info(core, business_id, group_id, names))
 
 
 @router.post(
-    "/{version:graph_version}/{group_id}", openapi_extra=body_doc(_UPDATE_SCHEMA, multipart=True)
+    "/{version:graph_version}/{group_id}",
+    openapi_extra=body_doc(UpdateGroupBody, multipart=True),
+    **answers(Written),
 )
 async def update_group(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
-) -> dict[str, Any]:
+) -> Written:
     """Change subject, description, picture, approval, who manages the link, and the
     pause and rotation of the group's links.
 
@@ -180,10 +241,10 @@ async def _picture(body: Body) -> Picture | None:
     return await picture_upload.read_picture(await upload.read())
 
 
-@router.delete("/{version:graph_version}/{group_id}")
+@router.delete("/{version:graph_version}/{group_id}", **answers(GroupDeleted))
 async def delete_group(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str
-) -> dict[str, Any]:
+) -> GroupDeleted:
     """Remove every participant and end the group; `group_delete` webhook follows."""
     request_id = await groups.delete_group(core, business_id, group_id, actor)
     return {"success": True, "request_id": request_id}

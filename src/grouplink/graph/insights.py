@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from typing_extensions import TypedDict
 
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep
+from grouplink.graph.wire import answers
 from grouplink.services import insights
 from grouplink.services.insights import Figures, Insights
 
@@ -47,7 +48,8 @@ def _figures(found: Figures) -> FiguresOut:
 def render(found: Insights) -> InsightsOut:
     return {
         "data": [
-            {"date": d.date, "invite_link_id": d.invite_link_id, **_figures(d.figures)}
+            # The figures first: the order the answer has always had.
+            {**_figures(d.figures), "date": d.date, "invite_link_id": d.invite_link_id}
             for d in found.days
         ],
         "totals": _figures(found.totals),
@@ -56,7 +58,7 @@ def render(found: Insights) -> InsightsOut:
     }
 
 
-@router.get("/{version:graph_version}/{group_id}/insights")
+@router.get("/{version:graph_version}/{group_id}/insights", **answers(InsightsOut))
 async def group_insights(
     core: CoreDep,
     business_id: BusinessId,
@@ -73,7 +75,9 @@ async def group_insights(
     return render(found)
 
 
-@router.get("/{version:graph_version}/{group_id}/invite_links/{link_id}/insights")
+@router.get(
+    "/{version:graph_version}/{group_id}/invite_links/{link_id}/insights", **answers(InsightsOut)
+)
 async def link_insights(
     core: CoreDep,
     business_id: BusinessId,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, NotRequired
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
+from pydantic import Field
 from typing_extensions import TypedDict
 
 from grouplink.domain.errors import InvalidParameter
@@ -17,8 +18,16 @@ from grouplink.domain.link_settings import (
 )
 from grouplink.domain.links import LinkState
 from grouplink.graph.body import require_whatsapp
-from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
-from grouplink.graph.paging import paging
+from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody
+from grouplink.graph.paging import PageLimit, Paging, paging
+from grouplink.graph.wire import (
+    LinkDeleted,
+    PersonRef,
+    WhatsApp,
+    WhatsAppBody,
+    answers,
+    body_doc,
+)
 from grouplink.services import invite_links
 from grouplink.services.invite_links import LinkDetails
 
@@ -66,18 +75,32 @@ class InviteLink(TypedDict):
 
 
 class CreatedLink(InviteLink):
-    messaging_product: Literal["whatsapp"]
+    messaging_product: WhatsApp
     request_id: str
 
 
 class LinkList(TypedDict):
     data: list[InviteLink]
-    paging: dict[str, Any]
+    paging: Paging
 
 
-class Success(TypedDict):
-    messaging_product: Literal["whatsapp"]
-    success: Literal["true"]
+class LinkBody(WhatsAppBody):
+    name: NotRequired[Annotated[str, Field(max_length=NAME_MAX)]]
+    expire_time: NotRequired[Annotated[int | None, Field(description="unix seconds, future")]]
+    member_limit: NotRequired[Annotated[int, Field(ge=1, le=MEMBER_LIMIT_MAX)] | None]
+    join_approval_mode: NotRequired[
+        Annotated[JoinApprovalMode | None, Field(description="null: the group's rule")]
+    ]
+    allowed_users: NotRequired[
+        Annotated[
+            Annotated[list[PersonRef], Field(min_length=1, max_length=ALLOWED_USERS_MAX)] | None,
+            Field(description="Only these people may use the link; null: anyone who has it"),
+        ]
+    ]
+
+
+class EditLinkBody(LinkBody):
+    paused_until: NotRequired[Annotated[int | None, Field(description="unix seconds; 0 resumes")]]
 
 
 def _seconds(ms: int | None) -> int | None:
@@ -117,47 +140,7 @@ def render(link: LinkDetails) -> InviteLink:
     }
 
 
-_PEOPLE = {
-    "type": "array",
-    "minItems": 1,
-    "maxItems": ALLOWED_USERS_MAX,
-    "nullable": True,
-    "description": "Only these people may use the link; null: anyone who has it",
-    "items": {
-        "type": "object",
-        "properties": {"user": {"type": "string"}, "user_id": {"type": "string"}},
-    },
-}
-_FIELDS: dict[str, Any] = {
-    "messaging_product": {"type": "string", "enum": ["whatsapp"]},
-    "name": {"type": "string", "maxLength": NAME_MAX},
-    "expire_time": {"type": "integer", "nullable": True, "description": "unix seconds, future"},
-    "member_limit": {"type": "integer", "minimum": 1, "maximum": MEMBER_LIMIT_MAX},
-    "join_approval_mode": {
-        "type": "string",
-        "nullable": True,
-        "enum": [m.value for m in JoinApprovalMode],
-        "description": "null: the group's rule",
-    },
-    "allowed_users": _PEOPLE,
-}
-_CREATE = {"type": "object", "required": ["messaging_product"], "properties": _FIELDS}
-_EDIT = {
-    "type": "object",
-    "required": ["messaging_product"],
-    "properties": {
-        **_FIELDS,
-        "paused_until": {"type": "integer", "description": "unix seconds; 0 resumes"},
-    },
-}
-_DELETE = {
-    "type": "object",
-    "required": ["messaging_product"],
-    "properties": {"messaging_product": _FIELDS["messaging_product"]},
-}
-
-
-@router.get(_PATH)
+@router.get(_PATH, **answers(LinkList))
 async def list_invite_links(
     request: Request,
     core: CoreDep,
@@ -165,7 +148,7 @@ async def list_invite_links(
     business_id: BusinessId,
     group_id: str,
     state: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1024)] = 25,
+    limit: PageLimit = 25,
     after: str | None = None,
     before: str | None = None,
 ) -> LinkList:
@@ -187,7 +170,7 @@ def _state(value: str | None) -> LinkState | None:
         raise InvalidParameter(f"state must be one of: {allowed}") from None
 
 
-@router.post(_PATH, openapi_extra=body_doc(_CREATE))
+@router.post(_PATH, openapi_extra=body_doc(LinkBody), **answers(CreatedLink))
 async def create_invite_link(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
 ) -> CreatedLink:
@@ -195,10 +178,11 @@ async def create_invite_link(
     require_whatsapp(body)
     changes = clean_link_changes(body, core.clock())
     request_id, link = await invite_links.create_link(core, business_id, group_id, actor, changes)
-    return {"messaging_product": "whatsapp", "request_id": request_id, **render(link)}
+    # After the link's fields, as the answer always had them.
+    return {**render(link), "messaging_product": "whatsapp", "request_id": request_id}
 
 
-@router.get(_PATH + "/{link_id}")
+@router.get(_PATH + "/{link_id}", **answers(InviteLink))
 async def get_invite_link(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, link_id: str
 ) -> InviteLink:
@@ -206,7 +190,7 @@ async def get_invite_link(
     return render(await invite_links.get_link(core, business_id, group_id, link_id, actor))
 
 
-@router.post(_PATH + "/{link_id}", openapi_extra=body_doc(_EDIT))
+@router.post(_PATH + "/{link_id}", openapi_extra=body_doc(EditLinkBody), **answers(InviteLink))
 async def edit_invite_link(
     core: CoreDep,
     business_id: BusinessId,
@@ -222,7 +206,7 @@ async def edit_invite_link(
     return render(link)
 
 
-@router.delete(_PATH + "/{link_id}", openapi_extra=body_doc(_DELETE))
+@router.delete(_PATH + "/{link_id}", openapi_extra=body_doc(WhatsAppBody), **answers(LinkDeleted))
 async def revoke_invite_link(
     core: CoreDep,
     business_id: BusinessId,
@@ -230,7 +214,7 @@ async def revoke_invite_link(
     group_id: str,
     link_id: str,
     body: RequestBody,
-) -> Success:
+) -> LinkDeleted:
     """Revoke the link: it stops working at once."""
     require_whatsapp(body)
     await invite_links.revoke_link(core, business_id, group_id, link_id, actor)

@@ -2,71 +2,118 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from grouplink.domain.errors import InvalidParameter, PartialSuccess
 from grouplink.graph.body import require_whatsapp
-from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
-from grouplink.graph.envelope import error_object
-from grouplink.graph.paging import paging
+from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody
+from grouplink.graph.envelope import Err, error_object
+from grouplink.graph.paging import PageLimit, Paging, paging
+from grouplink.graph.wire import WhatsApp, Written, answers, body_doc
 from grouplink.services import join_requests
+from grouplink.services.join_requests import PendingItem
 
 router = APIRouter(tags=["Join requests"])
 
-_SCHEMA = {
-    "type": "object",
-    "required": ["messaging_product", "join_requests"],
-    "properties": {
-        "messaging_product": {"type": "string", "enum": ["whatsapp"]},
-        "join_requests": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-    },
-}
-_REJECT_SCHEMA = {
-    **_SCHEMA,
-    "properties": {
-        **_SCHEMA["properties"],  # type: ignore[dict-item]
-        "ban": {
-            "type": "boolean",
-            "description": "grouplink's own: also ban the people rejected from every link",
-        },
-    },
-}
+RequestIds = Annotated[
+    list[Annotated[str, Field(min_length=1)]],
+    Field(min_length=1, max_length=join_requests.MAX_DECISIONS),
+]
 
 
-@router.get("/{version:graph_version}/{group_id}/join_requests")
+class DecideBody(TypedDict):
+    messaging_product: WhatsApp
+    join_requests: RequestIds
+
+
+class RejectBody(DecideBody):
+    ban: NotRequired[
+        Annotated[
+            bool, Field(description="grouplink's own: also ban the people rejected from every link")
+        ]
+    ]
+
+
+class AnswerOut(TypedDict):
+    question: str
+    answer: str
+
+
+class JoinRequest(TypedDict):
+    join_request_id: str
+    user_id: str
+    wa_id: str
+    creation_timestamp: int
+    invite_link_id: str  # the link they asked through
+    answers: NotRequired[list[AnswerOut]]  # where the group asks join questions
+
+
+class JoinRequestList(TypedDict):
+    data: list[JoinRequest]
+    paging: Paging
+
+
+class FailedRequest(TypedDict):
+    join_request_id: str
+    errors: list[Err]
+
+
+class Approved(Written):
+    approved_join_requests: list[str]
+
+
+class ApprovedInPart(Approved):
+    failed_join_requests: list[FailedRequest]
+    errors: list[Err]  # one, code 131201
+
+
+class Rejected(Written):
+    rejected_join_requests: list[str]
+
+
+class RejectedInPart(Rejected):
+    failed_join_requests: list[FailedRequest]
+    errors: list[Err]
+
+
+@router.get("/{version:graph_version}/{group_id}/join_requests", **answers(JoinRequestList))
 async def list_join_requests(
     request: Request,
     core: CoreDep,
     business_id: BusinessId,
     group_id: str,
-    limit: Annotated[int, Query(ge=1, le=1024)] = 25,
+    limit: PageLimit = 25,
     after: str | None = None,
     before: str | None = None,
-) -> dict[str, Any]:
+) -> JoinRequestList:
     """Pending requests to join, newest first."""
     page = await join_requests.list_requests(core, business_id, group_id, limit, after, before)
-    items = [
-        {
-            "join_request_id": r.join_request_id,
-            "user_id": r.user_id,
-            "wa_id": r.wa_id,
-            "creation_timestamp": r.created_at // 1000,
-            "invite_link_id": r.invite_link_id,
-            **(
-                {"answers": [{"question": a.question, "answer": a.answer} for a in r.answers]}
-                if r.answers
-                else {}
-            ),
-        }
-        for r in page.items
-    ]
-    return {"data": items, "paging": paging(request, page, limit)}
+    return {"data": [_render(r) for r in page.items], "paging": paging(request, page, limit)}
 
 
-@router.post("/{version:graph_version}/{group_id}/join_requests", openapi_extra=body_doc(_SCHEMA))
+def _render(pending: PendingItem) -> JoinRequest:
+    item: JoinRequest = {
+        "join_request_id": pending.join_request_id,
+        "user_id": pending.user_id,
+        "wa_id": pending.wa_id,
+        "creation_timestamp": pending.created_at // 1000,
+        "invite_link_id": pending.invite_link_id,
+    }
+    if pending.answers:
+        item["answers"] = [{"question": a.question, "answer": a.answer} for a in pending.answers]
+    return item
+
+
+@router.post(
+    "/{version:graph_version}/{group_id}/join_requests",
+    openapi_extra=body_doc(DecideBody),
+    **answers(Approved, partial=ApprovedInPart),
+)
 async def approve_join_requests(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody
 ) -> JSONResponse:
@@ -75,7 +122,9 @@ async def approve_join_requests(
 
 
 @router.delete(
-    "/{version:graph_version}/{group_id}/join_requests", openapi_extra=body_doc(_REJECT_SCHEMA)
+    "/{version:graph_version}/{group_id}/join_requests",
+    openapi_extra=body_doc(RejectBody),
+    **answers(Rejected, partial=RejectedInPart),
 )
 async def reject_join_requests(
     core: CoreDep, business_id: BusinessId, actor: ActorDep, group_id: str, body: RequestBody

@@ -3,53 +3,95 @@ messages (send the invite link to someone)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Literal, NotRequired, cast
 
 from fastapi import APIRouter, Request
+from pydantic import Field
+from typing_extensions import TypedDict
 
-from grouplink.domain.messages import TEMPLATE_NAME_MAX, TEXT_MAX, clean_message
+from grouplink.domain.messages import MAX_COMPONENTS, TEMPLATE_NAME_MAX, TEXT_MAX, clean_message
 from grouplink.graph.body import require_whatsapp
-from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody, body_doc
+from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody
+from grouplink.graph.wire import WhatsApp, WhatsAppBody, answers, body_doc
 from grouplink.services import messages
 from grouplink.services.message_relay import Relay
 
 router = APIRouter(tags=["Messages"])
 
-_SCHEMA = {
-    "type": "object",
-    "required": ["messaging_product"],
-    "properties": {
-        "messaging_product": {"type": "string", "enum": ["whatsapp"]},
-        "recipient_type": {"type": "string", "enum": ["individual"]},
-        "to": {
-            "type": "string",
-            "description": "the person's phone number",
-            "example": "+16315551234",
-        },
-        "recipient": {"type": "string", "description": "or their BSUID (US.1349...)"},
-        "type": {"type": "string", "enum": ["text", "template"], "default": "text"},
-        "text": {
-            "type": "object",
-            "required": ["body"],
-            "properties": {
-                "body": {"type": "string", "minLength": 1, "maxLength": TEXT_MAX},
-                "preview_url": {"type": "boolean"},
-            },
-        },
-        "template": {
-            "type": "object",
-            "required": ["name", "language"],
-            "properties": {
-                "name": {"type": "string", "maxLength": TEMPLATE_NAME_MAX},
-                "language": {"type": "object", "properties": {"code": {"type": "string"}}},
-                "components": {"type": "array", "items": {"type": "object"}},
-            },
-        },
+
+class MessageText(TypedDict):
+    body: Annotated[str, Field(min_length=1, max_length=TEXT_MAX)]
+    preview_url: NotRequired[bool]
+
+
+class TemplateLanguage(TypedDict):
+    code: Annotated[str, Field(examples=["en_US"])]
+
+
+class TemplateComponent(TypedDict):
+    type: str  # and the component's own keys, passed on as sent
+
+
+class MessageTemplate(TypedDict):
+    name: Annotated[str, Field(min_length=1, max_length=TEMPLATE_NAME_MAX)]
+    language: TemplateLanguage
+    components: NotRequired[Annotated[list[TemplateComponent], Field(max_length=MAX_COMPONENTS)]]
+
+
+class SendMessageBody(WhatsAppBody):
+    recipient_type: NotRequired[Literal["individual"]]
+    to: NotRequired[
+        Annotated[str, Field(description="the person's phone number", examples=["+16315551234"])]
+    ]
+    recipient: NotRequired[Annotated[str, Field(description="or their BSUID (US.1349...)")]]
+    type: NotRequired[
+        Annotated[Literal["text", "template"], Field(json_schema_extra={"default": "text"})]
+    ]
+    text: NotRequired[MessageText]
+    template: NotRequired[MessageTemplate]
+
+
+class Contact(TypedDict):
+    input: str  # the number or BSUID as the caller wrote it
+    wa_id: str
+    user_id: str  # grouplink's addition: the person's BSUID
+
+
+class MessageAccepted(TypedDict):
+    id: str  # wamid.
+    message_status: Literal["accepted"]
+
+
+class MessageSent(TypedDict):
+    messaging_product: WhatsApp
+    contacts: list[Contact]
+    messages: list[MessageAccepted]
+
+
+# ``from`` is a keyword in Python: the functional form names it.
+InboxMessage = TypedDict(
+    "InboxMessage",
+    {
+        "id": str,
+        "from": str,  # the business's display phone number
+        "phone_number_id": str,
+        "timestamp": str,  # unix seconds, as a string (as Meta's messages have it)
+        "type": Literal["text", "template"],
+        "text": NotRequired[MessageText],  # the one of the two that ``type`` names
+        "template": NotRequired[MessageTemplate],
     },
-}
+)
 
 
-@router.post("/{version:graph_version}/{phone_number_id}/messages", openapi_extra=body_doc(_SCHEMA))
+class Inbox(TypedDict):
+    data: list[InboxMessage]
+
+
+@router.post(
+    "/{version:graph_version}/{phone_number_id}/messages",
+    openapi_extra=body_doc(SendMessageBody),
+    **answers(MessageSent),
+)
 async def send_message(
     request: Request,
     core: CoreDep,
@@ -57,7 +99,7 @@ async def send_message(
     actor: ActorDep,
     phone_number_id: str,
     body: RequestBody,
-) -> dict[str, Any]:
+) -> MessageSent:
     """Send a text or template message (the invite link) to a phone number or BSUID.
     In the sandbox it lands in the person's inbox (`GET /sandbox/people/{wa_id}/messages`)
     and the `messages` webhook reports it `sent`, then `delivered`; outside it, it is
@@ -70,4 +112,4 @@ async def send_message(
     sent = await messages.send(
         core, business_id, phone_number_id, message, actor, sandbox=sandbox, relay=relay
     )
-    return sent.answer()
+    return cast(MessageSent, sent.answer())  # services/messages.py builds it so

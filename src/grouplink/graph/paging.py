@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, NotRequired
 
-from fastapi import Request
+from fastapi import Query, Request
+from typing_extensions import TypedDict
 
+from grouplink.domain.cursors import PAGE_MAX
 from grouplink.store.paging import Page
 
+# A listing's ``limit`` query parameter; the default page is 25 long.
+PageLimit = Annotated[int, Query(ge=1, le=PAGE_MAX)]
 
-def paging(request: Request, page: Page[Any], limit: int) -> dict[str, Any]:
+
+class Cursors(TypedDict, total=False):
+    before: str
+    after: str
+
+
+class Paging(TypedDict):
+    cursors: Cursors
+    previous: NotRequired[str]  # absolute URLs of the neighbouring pages, where there are
+    next: NotRequired[str]
+
+
+def paging(request: Request, page: Page[Any], limit: int) -> Paging:
     """Meta's cursors are strings: an empty page has none, so it says none (never null)."""
-    cursors = {"before": page.before, "after": page.after}
-    result: dict[str, Any] = {"cursors": {k: v for k, v in cursors.items() if v}}
+    cursors: Cursors = {}
+    if page.before:
+        cursors["before"] = page.before
+    if page.after:
+        cursors["after"] = page.after
+    result: Paging = {"cursors": cursors}
     if page.has_previous and page.before:
         result["previous"] = _url(request, limit, before=page.before)
     if page.has_next and page.after:
