@@ -10,9 +10,11 @@ from grouplink.domain.link_settings import next_rotation
 from grouplink.domain.links import LinkEnd
 from grouplink.domain.permissions import Ability
 from grouplink.services.core import Actor, Core
-from grouplink.services.groups import authorize, readable_group, writable_group
-from grouplink.store import links, queries
+from grouplink.services.groups import authorize, readable_group
+from grouplink.services.writable import writable_group_in
+from grouplink.store import journal, links, queries
 from grouplink.store.changes import group_slot
+from grouplink.store.driver import Tx
 from grouplink.store.queries import Row
 
 
@@ -41,27 +43,36 @@ async def reset_link(
 ) -> str:
     """A new primary link; every earlier working link of the group (or, with
     ``primary_only``, the primary alone) stops working in the same commit."""
-    async with core.db.write() as conn:
-        group = await writable_group(conn, business_id, group_id, actor, Ability.MANAGE_LINK)
-        # Read under the group's lock, as a join reads its time: a join that went first
-        # is never recorded after the end of the link it came through.
-        now = core.clock()
-        ended = await links.end_links(
-            conn, group.pk, LinkEnd.RESET, actor.label, now, primary_only=primary_only
-        )
-        link = await _new_primary(conn, group, actor, now)
-        await queries.audit(
-            conn,
-            business_id=business_id,
-            actor=actor,
-            action="link.reset",
-            now=now,
-            group_pk=group.pk,
-            link_pk=link.pk,
-            scope="primary" if primary_only else "all",
-            links_ended=ended,
-        )
-    return core.link_url(link.code)
+    code = await core.db.run(
+        lambda tx: _reset(tx, core, business_id, group_id, actor, primary_only)
+    )
+    return core.link_url(code)
+
+
+def _reset(
+    tx: Tx, core: Core, business_id: str, group_id: str, actor: Actor, primary_only: bool
+) -> str:
+    group = writable_group_in(tx, business_id, group_id, actor, Ability.MANAGE_LINK)
+    # Read under the group's lock, as a join reads its time: a join that went first
+    # is never recorded after the end of the link it came through.
+    now = core.clock()
+    reason = LinkEnd.RESET
+    ended = links.end_links_in(tx, group.pk, reason, actor.label, now, primary_only=primary_only)
+    link = links.create_primary_in(tx, group.pk, actor.label, now)
+    if group.link_rotation_days:  # a new primary starts the rotation's count again
+        links.set_next_rotation_in(tx, group.pk, next_rotation(now, group.link_rotation_days))
+    journal.audit(
+        tx,
+        business_id=business_id,
+        actor=actor,
+        action="link.reset",
+        now=now,
+        group_pk=group.pk,
+        link_pk=link.pk,
+        scope="primary" if primary_only else "all",
+        links_ended=ended,
+    )
+    return str(link.code)
 
 
 async def rotate_link(conn: AsyncConnection, group: Row, now: int) -> Row | None:
@@ -96,19 +107,22 @@ async def _new_primary(conn: AsyncConnection, group: Row, actor: Actor, now: int
 
 async def delete_link(core: Core, business_id: str, group_id: str, actor: Actor) -> None:
     """End every link of the group; none works until the next reset."""
-    async with core.db.write() as conn:
-        group = await writable_group(conn, business_id, group_id, actor, Ability.MANAGE_LINK)
-        now = core.clock()  # under the lock, as in reset_link
-        ended = await links.end_links(conn, group.pk, LinkEnd.DELETED, actor.label, now)
-        await queries.audit(
-            conn,
-            business_id=business_id,
-            actor=actor,
-            action="link.delete",
-            now=now,
-            group_pk=group.pk,
-            links_ended=ended,
-        )
+    await core.db.run(lambda tx: _delete(tx, core, business_id, group_id, actor))
+
+
+def _delete(tx: Tx, core: Core, business_id: str, group_id: str, actor: Actor) -> None:
+    group = writable_group_in(tx, business_id, group_id, actor, Ability.MANAGE_LINK)
+    now = core.clock()  # under the lock, as in reset_link
+    ended = links.end_links_in(tx, group.pk, LinkEnd.DELETED, actor.label, now)
+    journal.audit(
+        tx,
+        business_id=business_id,
+        actor=actor,
+        action="link.delete",
+        now=now,
+        group_pk=group.pk,
+        links_ended=ended,
+    )
 
 
 async def working_links(core: Core, group_pk: int) -> int:

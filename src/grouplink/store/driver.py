@@ -22,9 +22,12 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
 from typing import Any, Protocol, TypeVar
 
 import asyncpg
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.util import await_only
 
 from grouplink.store import committed
@@ -35,6 +38,10 @@ T = TypeVar("T")
 _NAME = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 _NUMBER = re.compile(r"\$(\d+)")
 _WRITTEN = re.compile(r"\s*(INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", re.IGNORECASE)
+
+
+_SQLITE = sqlite.dialect(paramstyle="named")
+_POSTGRES = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
 
 
 class Record(dict[str, Any]):
@@ -53,10 +60,13 @@ class Statement:
     """One SQL text with ``:name`` parameters, ready for both drivers. ``postgres``:
     the text PostgreSQL gets where the two must differ (a lock, a NOTIFY)."""
 
-    __slots__ = ("names", "postgres", "sqlite", "table")
+    __slots__ = ("defaults", "names", "postgres", "sqlite", "table")
 
-    def __init__(self, sql: str, postgres: str | None = None) -> None:
+    def __init__(
+        self, sql: str, postgres: str | None = None, defaults: Mapping[str, Any] | None = None
+    ) -> None:
         self.sqlite = sql
+        self.defaults = dict(defaults or {})  # values the statement brings with it
         written = _WRITTEN.match(sql)
         self.table = written[2] if written else None  # the table a write changes
         names: list[str] = []
@@ -68,6 +78,19 @@ class Statement:
 
         self.postgres = _NAME.sub(number, postgres or sql)
         self.names = tuple(names)
+
+    @classmethod
+    def of(cls, construct: sa.ClauseElement) -> Statement:
+        """A statement SQLAlchemy builds (and its cold paths run too), compiled once for
+        each backend; the values built into it come along as :attr:`defaults`."""
+        on_sqlite = construct.compile(dialect=_SQLITE)
+        on_postgres = construct.compile(dialect=_POSTGRES)
+        defaults = {
+            name: value.value if isinstance(value, Enum) else value
+            for name, value in on_sqlite.params.items()
+            if value is not None
+        }
+        return cls(str(on_sqlite), str(on_postgres), defaults)
 
 
 class Tx(Protocol):
@@ -118,7 +141,7 @@ class SqliteTx(_Noting):
         self._conn = conn
 
     def rows(self, statement: Statement, **params: Any) -> list[Record]:
-        cursor = self._conn.execute(statement.sqlite, params)
+        cursor = self._conn.execute(statement.sqlite, {**statement.defaults, **params})
         names = [column[0] for column in cursor.description]
         return [Record(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
@@ -127,7 +150,7 @@ class SqliteTx(_Noting):
         return found[0] if found else None
 
     def run(self, statement: Statement, **params: Any) -> None:
-        self._conn.execute(statement.sqlite, params)
+        self._conn.execute(statement.sqlite, {**statement.defaults, **params})
 
     def array(self, values: Sequence[str] | Sequence[int]) -> Any:
         return json.dumps(list(values))
@@ -194,7 +217,8 @@ def _shifted(by: int) -> Callable[[re.Match[str]], str]:
 
 
 def _values(statement: Statement, params: Mapping[str, Any]) -> list[Any]:
-    return [params[name] for name in statement.names]
+    given = {**statement.defaults, **params} if statement.defaults else params
+    return [given[name] for name in statement.names]
 
 
 def in_sqlite_thread(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from grouplink.domain import ids
 from grouplink.domain.groups import JoinApprovalMode
 from grouplink.domain.links import LinkEnd, LinkState, LinkView
+from grouplink.store.driver import Record, Statement, Tx
 from grouplink.store.queries import Row
 from grouplink.store.tables import groups, invite_link_people, invite_links, people
 
@@ -94,7 +95,13 @@ async def create_link(
     settings: Mapping[str, Any] | None = None,
 ) -> Row:
     """A new working link; ``settings`` are its columns (name, expires_at, use_limit...)."""
-    values = {
+    values = {**_new_link(group_pk, actor, now, primary), **(settings or {})}
+    link: Row = (await conn.execute(_INSERT, values)).one()
+    return link
+
+
+def _new_link(group_pk: int, actor: str, now: int, primary: bool) -> dict[str, Any]:
+    return {
         "id": ids.link_id(),
         "group_pk": group_pk,
         "code": ids.invite_code(),
@@ -102,13 +109,27 @@ async def create_link(
         "state": LinkState.ACTIVE,
         "created_by": actor,
         "created_at": now,
-        **(settings or {}),
     }
-    link: Row = (await conn.execute(_INSERT, values)).one()
-    return link
 
 
 _INSERT = sa.insert(invite_links).returning(invite_links)
+
+
+def create_primary_in(tx: Tx, group_pk: int, actor: str, now: int) -> Record:
+    """:func:`create_link` of a primary link with no settings, in a use case on the driver:
+    its ``pk``, ``id`` and ``code``."""
+    values = _new_link(group_pk, actor, now, primary=True)
+    values["state"] = values["state"].value
+    made = tx.row(_INSERT_PRIMARY, **values)
+    assert made is not None
+    return made
+
+
+_INSERT_PRIMARY = Statement.of(
+    sa.insert(invite_links)
+    .values({name: sa.bindparam(name) for name in _new_link(0, "", 0, True)})
+    .returning(invite_links.c.pk, invite_links.c.id, invite_links.c.code)
+)
 
 
 async def end_links(
@@ -126,13 +147,29 @@ async def end_links(
     return (await conn.execute(query, ending)).rowcount
 
 
+def end_links_in(
+    tx: Tx, group_pk: int, reason: LinkEnd, actor: str, now: int, *, primary_only: bool = False
+) -> int:
+    """:func:`end_links`, in a use case on the driver."""
+    ending = {"of_group": group_pk, "end_reason": reason.value, "ended_at": now, "ended_by": actor}
+    return len(tx.rows(_ENDED_PRIMARY if primary_only else _ENDED_ALL, **ending))
+
+
 _END_ALL = (
     sa.update(invite_links)
     .where(invite_links.c.group_pk == sa.bindparam("of_group"))
     .where(invite_links.c.state == LinkState.ACTIVE)
-    .values(state=LinkState.REVOKED, is_primary=False)
+    .values(
+        state=LinkState.REVOKED,
+        is_primary=False,
+        end_reason=sa.bindparam("end_reason"),
+        ended_at=sa.bindparam("ended_at"),
+        ended_by=sa.bindparam("ended_by"),
+    )
 )
 _END_PRIMARY = _END_ALL.where(invite_links.c.is_primary.is_(True))
+_ENDED_ALL = Statement.of(_END_ALL.returning(invite_links.c.pk))
+_ENDED_PRIMARY = Statement.of(_END_PRIMARY.returning(invite_links.c.pk))
 
 
 async def revoke_link(conn: AsyncConnection, link_pk: int, actor: str, now: int) -> None:
@@ -277,7 +314,20 @@ async def names_of(
 
 
 async def set_next_rotation(conn: AsyncConnection, group_pk: int, at: int | None) -> None:
-    await conn.execute(sa.update(groups).where(groups.c.pk == group_pk).values(next_rotation_at=at))
+    await conn.execute(_SET_NEXT_ROTATION, {"group": group_pk, "at": at})
+
+
+def set_next_rotation_in(tx: Tx, group_pk: int, at: int | None) -> None:
+    """:func:`set_next_rotation`, in a use case on the driver."""
+    tx.run(_NEXT_ROTATION, group=group_pk, at=at)
+
+
+_SET_NEXT_ROTATION = (
+    sa.update(groups)
+    .where(groups.c.pk == sa.bindparam("group"))
+    .values(next_rotation_at=sa.bindparam("at"))
+)
+_NEXT_ROTATION = Statement.of(_SET_NEXT_ROTATION)
 
 
 async def rotations_due(conn: AsyncConnection, now: int, limit: int) -> list[tuple[str, str]]:
