@@ -21,10 +21,10 @@ from fastapi.routing import APIRoute
 
 import grouplink.graph
 from grouplink.domain.groups import DESCRIPTION_MAX, SUBJECT_MAX
+from grouplink.domain.join_requests import MAX_DECISIONS
 from grouplink.domain.messages import TEXT_MAX
+from grouplink.domain.people import MAX_PER_CALL
 from grouplink.domain.questions import ANSWER_MAX, MAX_QUESTIONS, QUESTION_MAX
-from grouplink.services.join_requests import MAX_DECISIONS
-from grouplink.services.participants import MAX_PER_CALL
 from tests.conftest import Server
 from tests.graph.helpers import WHATSAPP, phone
 from tests.graph.openapi_support import Answer, Recorder, check, operation_of, problems

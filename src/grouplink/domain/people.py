@@ -16,6 +16,9 @@ import phonenumbers
 
 from grouplink.domain.errors import InvalidParameter
 
+MAX_PER_CALL = 8  # participants one call removes (Meta's limit)
+
+
 _SEPARATORS = re.compile(r"[\s().\-]")
 _BSUID = re.compile(r"^[A-Z]{2}\.\d{1,40}$")
 

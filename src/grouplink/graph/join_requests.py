@@ -10,6 +10,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from grouplink.domain.errors import InvalidParameter, PartialSuccess
+from grouplink.domain.join_requests import MAX_DECISIONS, clean_request_ids
 from grouplink.graph.body import require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody
 from grouplink.graph.envelope import Err, error_object
@@ -22,7 +23,7 @@ router = APIRouter(tags=["Join requests"])
 
 RequestIds = Annotated[
     list[Annotated[str, Field(min_length=1)]],
-    Field(min_length=1, max_length=join_requests.MAX_DECISIONS),
+    Field(min_length=1, max_length=MAX_DECISIONS),
 ]
 
 
@@ -143,7 +144,7 @@ async def _decide(
     approve: bool,
 ) -> JSONResponse:
     require_whatsapp(body)
-    request_ids = join_requests.clean_request_ids(body.get("join_requests"))
+    request_ids = clean_request_ids(body.get("join_requests"))
     ban = False if approve else clean_ban(body.get("ban", False))
     decisions = await join_requests.decide(
         core, business_id, group_id, request_ids, approve, actor, ban=ban

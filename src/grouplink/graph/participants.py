@@ -9,6 +9,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from grouplink.domain.errors import InvalidParameter
+from grouplink.domain.people import MAX_PER_CALL
 from grouplink.graph.body import require_whatsapp
 from grouplink.graph.deps import ActorDep, BusinessId, CoreDep, RequestBody
 from grouplink.graph.wire import PersonRef, WhatsApp, Written, answers, body_doc
@@ -19,9 +20,7 @@ router = APIRouter(tags=["Participants"])
 
 class ParticipantsBody(TypedDict):
     messaging_product: WhatsApp
-    participants: Annotated[
-        list[PersonRef], Field(min_length=1, max_length=participants.MAX_PER_CALL)
-    ]
+    participants: Annotated[list[PersonRef], Field(min_length=1, max_length=MAX_PER_CALL)]
 
 
 @router.delete(

@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from grouplink.domain import events, ids
-from grouplink.domain.errors import GroupLimit, GroupSuspended, GroupUnknown, InvalidParameter
+from grouplink.domain.errors import GroupLimit, GroupUnknown, InvalidParameter
 from grouplink.domain.groups import JoinApprovalMode, LinkManagers
 from grouplink.domain.links import LinkEnd
 from grouplink.domain.permissions import Ability, Role, require
 from grouplink.domain.questions import stored_questions
 from grouplink.services.core import Actor, Core
+from grouplink.services.writable import known, unsuspended
 from grouplink.store import businesses, links, pictures, queries
 from grouplink.store import groups as store
 from grouplink.store.changes import group_slot
@@ -212,14 +213,10 @@ async def writable_group(
     lock, so an admin dismissed a moment ago can no longer act. ``None`` skips
     the role check, for the one write a participant makes on themselves: leaving.
     """
-    group = await queries.find_group(conn, business_id, group_id, lock=True)
-    if group is None:
-        raise GroupUnknown(f"No group with id {group_id}")
+    group = known(await queries.find_group(conn, business_id, group_id, lock=True), group_id)
     if ability is not None:
         await authorize(conn, group, actor, ability)
-    if group.suspended:
-        raise GroupSuspended("This group is suspended and cannot be changed")
-    return group
+    return unsuspended(group)
 
 
 async def authorize(conn: AsyncConnection, group: Row, actor: Actor, ability: Ability) -> Role:

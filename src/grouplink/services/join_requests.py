@@ -10,7 +10,6 @@ from grouplink.domain.errors import (
     DomainError,
     GroupFull,
     GroupUnknown,
-    InvalidParameter,
     JoinRequestUnknown,
     LinkDead,
 )
@@ -24,8 +23,6 @@ from grouplink.services.writable import writable_group_in
 from grouplink.store import arrivals, decisions, departures, figures, queries
 from grouplink.store.driver import Record, Tx
 from grouplink.store.paging import Page, page_rows
-
-MAX_DECISIONS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +59,6 @@ async def list_requests(
         for r in rows.rows
     ]
     return rows.page(core.secret, scope, items)
-
-
-def clean_request_ids(raw: object) -> list[str]:
-    if not isinstance(raw, list) or not raw:
-        raise InvalidParameter("join_requests must be a non-empty list of join request ids")
-    if len(raw) > MAX_DECISIONS:
-        raise InvalidParameter(f"At most {MAX_DECISIONS} join requests per call")
-    if not all(isinstance(item, str) and item for item in raw):
-        raise InvalidParameter("Every join request id must be a non-empty string")
-    return list(dict.fromkeys(raw))
 
 
 async def decide(

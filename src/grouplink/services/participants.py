@@ -7,7 +7,7 @@ from typing import Any
 from grouplink.domain import events, ids
 from grouplink.domain.days import utc_day
 from grouplink.domain.errors import InvalidParameter, NotParticipant
-from grouplink.domain.people import UserRef
+from grouplink.domain.people import MAX_PER_CALL, UserRef
 from grouplink.domain.people import clean_user_refs as clean_people
 from grouplink.domain.permissions import Ability, Role
 from grouplink.services.audit_by_link import audit_by_link
@@ -15,8 +15,6 @@ from grouplink.services.core import Actor, Core
 from grouplink.services.writable import writable_group_in
 from grouplink.store import departures, figures, journal
 from grouplink.store.driver import Record, Tx
-
-MAX_PER_CALL = 8
 
 
 def clean_user_refs(raw: object) -> list[UserRef]:

@@ -4,6 +4,8 @@ run through SQLAlchemy)."""
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from grouplink.domain.errors import GroupSuspended, GroupUnknown
 from grouplink.domain.groups import LinkManagers
 from grouplink.domain.permissions import Ability, require
@@ -21,12 +23,22 @@ def writable_group_in(
     admin dismissed a moment ago can no longer act. ``None`` skips the role check, for
     the one write a participant makes on themselves: leaving.
     """
-    group = locks.lock_group(tx, business_id, group_id)
+    group = known(locks.lock_group(tx, business_id, group_id), group_id)
+    if ability is not None:
+        require(locks.role_of(tx, group, actor.wa_id), LinkManagers(group.link_managers), ability)
+    return unsuspended(group)
+
+
+G = TypeVar("G", bound=Any)
+
+
+def known(group: G | None, group_id: str) -> G:
     if group is None:
         raise GroupUnknown(f"No group with id {group_id}")
-    if ability is not None:
-        role = locks.role_of(tx, group, actor.wa_id)
-        require(role, LinkManagers(group.link_managers), ability)
+    return group
+
+
+def unsuspended(group: G) -> G:
     if group.suspended:
         raise GroupSuspended("This group is suspended and cannot be changed")
     return group

@@ -15,6 +15,7 @@ from grouplink.domain.permissions import Role
 from grouplink.store.changes import group_slot, group_slot_sql
 from grouplink.store.driver import Record, Statement, Tx
 from grouplink.store.notifications import CHANNEL
+from grouplink.store.queries import ROLE
 
 
 def lock_group_of_code(tx: Tx, code: str) -> Record | None:
@@ -57,14 +58,11 @@ _LIVE_GROUP = _locking(
 
 
 def role_of(tx: Tx, group: Record, wa_id: str | None) -> Role | None:
-    """The role in ``group`` of the person ``wa_id``, or of its owning business (None)."""
+    """:func:`grouplink.store.queries.role_of`, in a use case on the driver."""
     if wa_id is None:
         return Role.OWNER  # the caller found the group under the business's own id
     found = tx.row(_ROLE, group=group.pk, business_id=group.business_id, wa_id=wa_id)
     return None if found is None else Role(found.role)
 
 
-_ROLE = Statement(
-    "SELECT m.role FROM participants m JOIN people p ON p.pk = m.person_pk"
-    " WHERE m.group_pk = :group AND p.business_id = :business_id AND p.wa_id = :wa_id"
-)
+_ROLE = Statement.of(ROLE)

@@ -144,17 +144,20 @@ async def role_of(conn: AsyncConnection, group: Row, wa_id: str | None) -> Role 
     """The role in ``group`` of the person ``wa_id``, or of its owning business (None)."""
     if wa_id is None:
         return Role.OWNER  # the caller found the group under the business's own id
-    query = (
-        sa.select(participants.c.role)
-        .join(people, people.c.pk == participants.c.person_pk)
-        .where(
-            participants.c.group_pk == group.pk,
-            people.c.business_id == group.business_id,
-            people.c.wa_id == wa_id,
-        )
-    )
-    role = (await conn.execute(query)).scalar_one_or_none()
+    asked = {"group": group.pk, "business_id": group.business_id, "wa_id": wa_id}
+    role = (await conn.execute(ROLE, asked)).scalar_one_or_none()
     return None if role is None else Role(role)
+
+
+ROLE = (
+    sa.select(participants.c.role)
+    .join(people, people.c.pk == participants.c.person_pk)
+    .where(
+        participants.c.group_pk == sa.bindparam("group"),
+        people.c.business_id == sa.bindparam("business_id"),
+        people.c.wa_id == sa.bindparam("wa_id"),
+    )
+)
 
 
 async def emit(conn: AsyncConnection, group: Row, event: Event, now: int) -> None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from grouplink.domain.errors import GroupFull, InvalidParameter
+from grouplink.domain.join_requests import MAX_DECISIONS
 from grouplink.domain.permissions import Ability
 from grouplink.services import join_requests, overview
 from grouplink.services.overview import GroupView
@@ -121,9 +122,7 @@ async def decide_many(
             confirm=ask.confirm,
             danger=action == "reject",
         )
-    chosen = (
-        None if scope == "all" else list(dict.fromkeys(ids or []))[: join_requests.MAX_DECISIONS]
-    )
+    chosen = None if scope == "all" else list(dict.fromkeys(ids or []))[:MAX_DECISIONS]
     return await _decide(console, group_id, chosen, action == "approve")
 
 
