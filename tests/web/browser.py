@@ -3,6 +3,10 @@
 Outside CI a missing Chromium or Playwright skips the browser tests with the
 reason; in CI (``CI=true``) it fails them. Playwright drives the system
 browser: nothing is downloaded.
+
+Every page a test opens in a context from :func:`new_context` (:func:`phone` and
+:func:`laptop` use it) is watched (:class:`Watch`), and :func:`run` fails the test on
+any script error, CSP violation or resource that failed to load, with no asking.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import re
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,13 +61,38 @@ async def chromium() -> AsyncIterator[Browser]:
         browser = await driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             yield browser
+            unwatched = [c for c in browser.contexts if c not in _watched.contexts]
+            assert not unwatched, "open browser contexts with tests.web.browser.new_context"
         finally:
             await browser.close()
 
 
+@dataclass
+class _Watched:
+    """What the current :func:`run` opened: contexts, and the Watch of each of their pages."""
+
+    contexts: list[BrowserContext] = field(default_factory=list)
+    watches: list[Watch] = field(default_factory=list)
+
+
+# Every page of every browser test is watched without asking: run() fails the test on
+# what the pages saw, as a person's browser would show it in its console.
+_watched = _Watched()
+
+
+async def new_context(browser: Browser, **options: Any) -> BrowserContext:
+    """``browser.new_context(**options)``, with every page it opens watched (:class:`Watch`).
+    Open contexts only so: :func:`chromium` fails the test on one opened otherwise."""
+    context = await browser.new_context(**options)
+    context.on("page", lambda page: _watched.watches.append(Watch(page)))
+    _watched.contexts.append(context)
+    return context
+
+
 async def phone(browser: Browser, *, dark: bool = False) -> BrowserContext:
     """A phone-sized screen (390x844 CSS pixels, 2x), as most links are opened on phones."""
-    return await browser.new_context(
+    return await new_context(
+        browser,
         viewport=PHONE,
         device_scale_factor=2,
         is_mobile=True,
@@ -74,8 +104,8 @@ async def phone(browser: Browser, *, dark: bool = False) -> BrowserContext:
 
 async def laptop(browser: Browser, *, dark: bool = False) -> BrowserContext:
     """A laptop-sized screen, as an admin at a desk has."""
-    return await browser.new_context(
-        viewport=LAPTOP, color_scheme="dark" if dark else "light", locale="en-US"
+    return await new_context(
+        browser, viewport=LAPTOP, color_scheme="dark" if dark else "light", locale="en-US"
     )
 
 
@@ -147,12 +177,14 @@ class Watch:
         page.on("requestfailed", self._failed)
         # Which page each request was made on: a load aborted because the page moved
         # on is no fault, but one aborted on the page that still shows is (a picture
-        # the browser gave up on, say), so ERR_ABORTED alone excuses nothing.
+        # the browser gave up on, say), so ERR_ABORTED alone excuses nothing. The count
+        # goes up when a navigation starts, as Chromium then cuts short what the old page
+        # still loads (its favicon, say), and again when the new page shows.
         self._page = page
-        self._shown = 0
+        self._moves = 0
         self._made_on: dict[Any, int] = {}
         page.on("framenavigated", self._navigated)
-        page.on("request", lambda request: self._made_on.setdefault(request, self._shown))
+        page.on("request", self._request)
 
     def _console(self, message: Any) -> None:
         # Chromium logs every answer of 400 and up so; :meth:`_response` judges them,
@@ -165,14 +197,20 @@ class Watch:
         if response.status >= 400 and not response.request.is_navigation_request():
             self.problems.append(f"{response.status} for {response.url}")
 
+    def _request(self, request: Any) -> None:
+        # A navigation request always has a frame; a service worker's request has none.
+        if request.is_navigation_request() and request.frame == self._page.main_frame:
+            self._moves += 1
+        self._made_on.setdefault(request, self._moves)
+
     def _navigated(self, frame: Any) -> None:
         if frame == self._page.main_frame:
-            self._shown += 1
+            self._moves += 1
 
     def _failed(self, request: Any) -> None:
         if request.is_navigation_request():
             return  # the page itself: the test checks what it shows
-        moved_on = self._made_on.pop(request, self._shown) < self._shown
+        moved_on = self._made_on.pop(request, self._moves) < self._moves
         # A load cut short by the page moving on (a form sent, a link followed) is not a fault.
         if not (request.failure == "net::ERR_ABORTED" and moved_on):
             self.problems.append(f"{request.url} failed: {request.failure}")
@@ -223,9 +261,18 @@ async def shoot_screen(page: Page, name: str) -> None:
 
 
 def run(work: Callable[[], Awaitable[None]]) -> None:
+    """Run a browser test's ``work``; then fail it on what any page it opened saw
+    (:class:`Watch`): a script error, a CSP violation, a resource that did not load."""
     import asyncio
 
-    asyncio.run(work())
+    global _watched
+    _watched = _Watched()
+    try:
+        asyncio.run(work())
+        problems = [problem for watch in _watched.watches for problem in watch.problems]
+        assert problems == [], "the pages met problems:\n" + "\n".join(problems)
+    finally:
+        _watched = _Watched()
 
 
 async def fits_the_phone(page: Page, label: str) -> None:
