@@ -11,6 +11,7 @@ any script error, CSP violation or resource that failed to load, with no asking.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import tempfile
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Page
+    from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -53,18 +54,64 @@ def require_browser() -> None:
     pytest.skip(f"no browser here ({problem}); CI runs these tests")
 
 
+@dataclass
+class _Shared:
+    """One Chromium for all the browser tests of a test process: a launch costs 2 s or
+    more, and each test gets contexts of its own (cookies, storage, cache) anyway.
+    It lives on one event loop, the one :func:`run` keeps."""
+
+    runner: asyncio.Runner | None = None
+    driver: Playwright | None = None
+    browser: Browser | None = None
+
+
+_shared = _Shared()
+
+
 @asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
+    """The test process's Chromium, launched by the first test that asks (or again if it
+    went away); every context the test opened is closed when the block ends."""
     from playwright.async_api import async_playwright
 
-    async with async_playwright() as driver:
-        browser = await driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-            unwatched = [c for c in browser.contexts if c not in _watched.contexts]
-            assert not unwatched, "open browser contexts with tests.web.browser.new_context"
-        finally:
-            await browser.close()
+    runner = _shared.runner
+    on_its_loop = runner is not None and asyncio.get_running_loop() is runner.get_loop()
+    assert on_its_loop, "drive the browser inside tests.web.browser.run"
+    if _shared.driver is None:
+        _shared.driver = await async_playwright().start()
+    if _shared.browser is None or not _shared.browser.is_connected():
+        _shared.browser = await _shared.driver.chromium.launch(
+            executable_path=str(CHROMIUM), args=ARGS
+        )
+    browser = _shared.browser
+    try:
+        yield browser
+        unwatched = [c for c in browser.contexts if c not in _watched.contexts]
+        assert not unwatched, "open browser contexts with tests.web.browser.new_context"
+    finally:
+        for watch in _watched.watches:
+            watch.closing = True  # what closing cuts short is no fault of the page
+        for context in browser.contexts:
+            await context.close()
+
+
+def close_chromium() -> None:
+    """End the shared Chromium and its driver (tests/web/conftest.py, as the session ends)."""
+    runner = _shared.runner
+    if runner is None:
+        return
+
+    async def close() -> None:
+        if _shared.browser is not None:
+            await _shared.browser.close()
+        if _shared.driver is not None:
+            await _shared.driver.stop()
+
+    try:
+        runner.run(close())
+    finally:
+        runner.close()
+        _shared.runner = _shared.driver = _shared.browser = None
 
 
 @dataclass
@@ -177,12 +224,15 @@ class Watch:
         page.on("requestfailed", self._failed)
         # Which page each request was made on: a load aborted because the page moved
         # on is no fault, but one aborted on the page that still shows is (a picture
-        # the browser gave up on, say), so ERR_ABORTED alone excuses nothing. The count
-        # goes up when a navigation starts, as Chromium then cuts short what the old page
-        # still loads (its favicon, say), and again when the new page shows.
+        # the browser gave up on, say), so ERR_ABORTED alone excuses nothing. A page
+        # moves on from when its next navigation starts (Chromium then cuts short what
+        # it still loads: its favicon, say) until the next page shows; and it is done
+        # with once the test closes it.
         self._page = page
         self._moves = 0
-        self._made_on: dict[Any, int] = {}
+        self._leaving = False
+        self.closing = False  # set by chromium() before it closes the test's contexts
+        self._made_on: dict[Any, tuple[int, bool]] = {}
         page.on("framenavigated", self._navigated)
         page.on("request", self._request)
 
@@ -200,17 +250,20 @@ class Watch:
     def _request(self, request: Any) -> None:
         # A navigation request always has a frame; a service worker's request has none.
         if request.is_navigation_request() and request.frame == self._page.main_frame:
-            self._moves += 1
-        self._made_on.setdefault(request, self._moves)
+            self._moves, self._leaving = self._moves + 1, True
+        self._made_on.setdefault(request, (self._moves, self._leaving))
 
     def _navigated(self, frame: Any) -> None:
         if frame == self._page.main_frame:
-            self._moves += 1
+            self._moves, self._leaving = self._moves + 1, False
 
     def _failed(self, request: Any) -> None:
         if request.is_navigation_request():
+            if request.frame == self._page.main_frame:
+                self._leaving = False  # it went nowhere (a download, say): the page stays
             return  # the page itself: the test checks what it shows
-        moved_on = self._made_on.pop(request, self._moves) < self._moves
+        made_at, while_leaving = self._made_on.pop(request, (self._moves, False))
+        moved_on = while_leaving or made_at < self._moves or self.closing
         # A load cut short by the page moving on (a form sent, a link followed) is not a fault.
         if not (request.failure == "net::ERR_ABORTED" and moved_on):
             self.problems.append(f"{request.url} failed: {request.failure}")
@@ -262,13 +315,14 @@ async def shoot_screen(page: Page, name: str) -> None:
 
 def run(work: Callable[[], Awaitable[None]]) -> None:
     """Run a browser test's ``work``; then fail it on what any page it opened saw
-    (:class:`Watch`): a script error, a CSP violation, a resource that did not load."""
-    import asyncio
-
+    (:class:`Watch`): a script error, a CSP violation, a resource that did not load.
+    Every run is on the same event loop, where the shared Chromium lives."""
     global _watched
     _watched = _Watched()
+    if _shared.runner is None:
+        _shared.runner = asyncio.Runner()
     try:
-        asyncio.run(work())
+        _shared.runner.run(work())
         problems = [problem for watch in _watched.watches for problem in watch.problems]
         assert problems == [], "the pages met problems:\n" + "\n".join(problems)
     finally:

@@ -85,6 +85,35 @@ def test_a_load_cut_short_by_going_to_the_next_page_is_no_fault() -> None:
     run(work)
 
 
+def test_a_load_started_as_the_page_leaves_is_no_fault() -> None:
+    """A script sends the page on and asks for a picture in the same breath."""
+    script = (
+        "<script>if (location.pathname === '/') "
+        "{ location.href = '/next'; new Image().src = '/hangs.svg' }</script>"
+    )
+
+    async def work() -> None:
+        async with chromium() as browser:
+            page = await (await new_context(browser)).new_page()
+            await serve(page, script, slow_next=True)
+            async with page.expect_navigation(url=f"{SITE}/next"):
+                await page.goto(f"{SITE}/", wait_until="commit")
+            assert await page.title() == "/next"
+
+    run(work)
+
+
+def test_a_load_still_going_when_the_test_ends_is_no_fault() -> None:
+    async def work() -> None:
+        async with chromium() as browser:
+            page = await (await new_context(browser)).new_page()
+            await serve(page, '<link rel="icon" href="/hangs.svg">')
+            async with page.expect_request(f"{SITE}/hangs.svg"):
+                await page.goto(f"{SITE}/")
+
+    run(work)
+
+
 def test_a_browser_context_opened_around_the_watch_fails_the_test() -> None:
     async def work() -> None:
         async with chromium() as browser:
