@@ -35,7 +35,13 @@ from tests.conftest import IN_CI, Server, start_server, stop_server
 from tests.forwarder import forwarding
 from tests.graph.helpers import WHATSAPP, approval_group, ask, joined, phone, reset_link
 from tests.metrics_support import REQUESTS, Scrape, scrape, scrape_until
-from tests.support import Business, create_group, drop_postgres_database, postgres_test_url
+from tests.support import (
+    TIMEOUT_S,
+    Business,
+    create_group,
+    drop_postgres_database,
+    postgres_test_url,
+)
 
 DASHBOARD = Path(__file__).parent.parent / "docs" / "grafana-dashboard.json"
 INVITE_LINK = "/{version}/{group_id}/invite_link"
@@ -49,7 +55,9 @@ def test_requests_add_up_over_every_worker_by_route_template(
     calls = 40
 
     def call(_: int) -> None:  # a connection each: the kernel spreads them over the workers
-        answer = httpx.get(f"{biz.graph}/{group['id']}/invite_link", headers=biz.auth)
+        answer = httpx.get(
+            f"{biz.graph}/{group['id']}/invite_link", headers=biz.auth, timeout=TIMEOUT_S
+        )
         assert answer.status_code == 200, answer.text
 
     with ThreadPoolExecutor(8) as pool:
@@ -72,15 +80,17 @@ def test_routes_are_labelled_by_template_and_strays_share_one_label(server: Serv
     before = scrape(server.base_url)
     strays = [f"/v23.0/{os.urandom(6).hex()}/a/b/c" for _ in range(3)]
     for path in strays:
-        assert httpx.get(server.base_url + path).status_code == 404
+        assert httpx.get(server.base_url + path, timeout=TIMEOUT_S).status_code == 404
     group_id = os.urandom(6).hex()
     taken = {  # what took each path: a prefixed router's route, a mount, a plain route
         f"/console/groups/{group_id}/members": "/console/groups/{group_id}/members",
         "/static/grouplink.css": "/static/{path}",
         "/openapi.json": "/openapi.json",
     }
-    statuses = {path: httpx.get(server.base_url + path).status_code for path in taken}
-    odd = httpx.request("PROPFIND", f"{server.base_url}/healthz")
+    statuses = {
+        path: httpx.get(server.base_url + path, timeout=TIMEOUT_S).status_code for path in taken
+    }
+    odd = httpx.request("PROPFIND", f"{server.base_url}/healthz", timeout=TIMEOUT_S)
     after = scrape(server.base_url)
 
     def added(**labels: str) -> float:
@@ -273,7 +283,7 @@ def test_a_killed_worker_keeps_its_counts_and_its_gauges_go_with_it(tmp_path: Pa
     try:
         [folder] = list(tmp.glob("grouplink-metrics-*"))  # this start's own, fresh
         for _ in range(20):
-            assert httpx.get(f"{srv.base_url}/healthz").status_code == 200
+            assert httpx.get(f"{srv.base_url}/healthz", timeout=TIMEOUT_S).status_code == 200
         healthz = {"route": "/healthz", "method": "GET"}
         first = scrape(srv.base_url)
         served = first.value(REQUESTS, **healthz)

@@ -12,8 +12,6 @@ import gzip
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,21 +19,14 @@ from bench.databases import BenchDatabase
 from bench.dataset import Shape
 from bench.load import load
 
-from tests.support import drop_postgres_database, postgres_test_url
+from tests.support import Ran, drop_postgres_database, postgres_test_url, run_cli
 
 GROUPS = int(os.environ.get("GROUPLINK_TEST_MOVE_GROUPS", "2000"))
 
 
-def grouplink(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GROUPLINK_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "grouplink", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+def grouplink(database_url: str, *args: str) -> Ran:
+    """The operator's command, run in this process (tests/test_cli.py runs the installed one)."""
+    return run_cli({"GROUPLINK_DATABASE_URL": database_url}, *args)
 
 
 def lines(path: Path) -> list[str]:

@@ -18,7 +18,7 @@ import redis
 from tests.conftest import Server, own_server
 from tests.forwarder import Forwarder, forwarding
 from tests.graph.helpers import WHATSAPP, assert_envelope
-from tests.support import Business, make_business
+from tests.support import TIMEOUT_S, Business, make_business
 from tests.web.pages import Page, Person
 
 BUSY_TIMEOUT_S = "0.5"
@@ -55,20 +55,20 @@ def biz(srv: Server) -> Business:
 def test_readyz_says_when_redis_is_unreachable_and_when_it_is_back(
     srv: Server, redis_forwarder: Forwarder, biz: Business
 ) -> None:
-    ready = httpx.get(f"{srv.base_url}/readyz")
+    ready = httpx.get(f"{srv.base_url}/readyz", timeout=TIMEOUT_S)
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "checks": {"database": "ok", "redis": "ok"}}
     redis_forwarder.cut()
     try:
-        down = httpx.get(f"{srv.base_url}/readyz")
+        down = httpx.get(f"{srv.base_url}/readyz", timeout=TIMEOUT_S)
         assert down.status_code == 503 and down.headers["retry-after"] == "5"
         assert down.json()["checks"] == {"database": "ok", "redis": "unreachable"}
         assert down.json()["error"]["code"] == 2
         assert "redis unreachable" in down.json()["error"]["error_data"]["details"]
-        assert httpx.get(f"{srv.base_url}/healthz").status_code == 200
+        assert httpx.get(f"{srv.base_url}/healthz", timeout=TIMEOUT_S).status_code == 200
     finally:
         redis_forwarder.restore()
-    assert httpx.get(f"{srv.base_url}/readyz").status_code == 200
+    assert httpx.get(f"{srv.base_url}/readyz", timeout=TIMEOUT_S).status_code == 200
 
 
 def test_a_write_held_up_past_the_busy_timeout_by_another_programs_lock_answers_503(
@@ -77,7 +77,7 @@ def test_a_write_held_up_past_the_busy_timeout_by_another_programs_lock_answers_
     """The lock is another program's (a backup, the sqlite3 shell): grouplink's own
     writers queue for each other and never meet the busy timeout."""
     database = srv.database_url.removeprefix("sqlite:///")
-    api = httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30)
+    api = httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=TIMEOUT_S)
     admin = Person(srv.base_url)
     signin = admin.get("/console/signin")
     assert admin.post(signin.form("/console/signin"), token=biz.token).status_code == 303
@@ -88,7 +88,9 @@ def test_a_write_held_up_past_the_busy_timeout_by_another_programs_lock_answers_
         error = assert_envelope(held, 503, 2)
         assert held.headers["retry-after"] == "5" and error["is_transient"] is True
         assert api.get(f"/{biz.phone_number_id}/groups").status_code == 200  # reads go on
-        assert httpx.get(f"{srv.base_url}/readyz").status_code == 200  # it does answer
+        assert (
+            httpx.get(f"{srv.base_url}/readyz", timeout=TIMEOUT_S).status_code == 200
+        )  # it does answer
         form = admin.get("/console/new").form("/console/new")
         page = Page(admin.post(form, subject="Held too"))
         assert page.status == 503 and page.headings == ["We'll be right back"], page.text

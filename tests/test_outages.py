@@ -34,7 +34,7 @@ from tests.conftest import (
 from tests.forwarder import Forwarder, forwarding
 from tests.graph.helpers import WHATSAPP, assert_envelope
 from tests.graph.links_support import new_link, read_link
-from tests.support import Business, create_group, drop_postgres_database, make_business
+from tests.support import TIMEOUT_S, Business, create_group, drop_postgres_database, make_business
 from tests.support import postgres_test_url as make_postgres_database
 from tests.web.pages import Page, Person
 
@@ -88,7 +88,7 @@ def biz(database: str, cut_server: Server) -> Business:
 
 @pytest.fixture
 def api(biz: Business) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30) as client:
+    with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=TIMEOUT_S) as client:
         yield client
 
 
@@ -176,11 +176,11 @@ def test_cut_off_from_its_database_it_answers_503_code_2_serves_its_cache_and_re
         assert_unavailable_page(Page(signin.post(start.form("/signin"), phone="+15550109999")))
         signin.close()
 
-        ready = httpx.get(f"{root}/readyz")
+        ready = httpx.get(f"{root}/readyz", timeout=TIMEOUT_S)
         assert ready.status_code == 503 and ready.headers["retry-after"] == "5"
         assert ready.json()["checks"] == {"database": "unreachable"}
         assert ready.json()["error"]["code"] == 2
-        assert httpx.get(f"{root}/healthz").status_code == 200
+        assert httpx.get(f"{root}/healthz", timeout=TIMEOUT_S).status_code == 200
 
         # What the process read shortly before, it still serves.
         seen = visitor.open(group["code"])
@@ -190,8 +190,10 @@ def test_cut_off_from_its_database_it_answers_503_code_2_serves_its_cache_and_re
         assert info.status_code == 200 and info.json()["subject"] == "Seen before"
 
         forwarder.restore()
-        eventually(lambda: httpx.get(f"{root}/readyz").status_code == 200, "ready again")
-        assert httpx.get(f"{root}/readyz").json() == {
+        eventually(
+            lambda: httpx.get(f"{root}/readyz", timeout=TIMEOUT_S).status_code == 200, "ready again"
+        )
+        assert httpx.get(f"{root}/readyz", timeout=TIMEOUT_S).json() == {
             "status": "ready",
             "checks": {"database": "ok"},
         }
@@ -213,10 +215,12 @@ def test_background_work_waits_out_an_outage_and_loses_no_opens(
     group = create_group(api, biz)
     link = new_link(api, group["id"], name="Poster")
     page = f"{cut_server.base_url}/{link['code']}"
-    assert httpx.get(page, headers={"User-Agent": "before"}).status_code == 200  # cached
+    assert (
+        httpx.get(page, headers={"User-Agent": "before"}, timeout=TIMEOUT_S).status_code == 200
+    )  # cached
     forwarder.cut()
     for agent in ("first", "second", "third"):  # three visitors while the database is away
-        assert httpx.get(page, headers={"User-Agent": agent}).status_code == 200
+        assert httpx.get(page, headers={"User-Agent": agent}, timeout=TIMEOUT_S).status_code == 200
 
     def said() -> list[object]:
         return [e["event"] for e in log_events(cut_server)[earlier:]]
@@ -264,7 +268,7 @@ def test_serve_started_while_the_database_is_away_waits_for_it_then_starts(
         assert proc.poll() is None  # waiting, not gone
         forwarder.restore()
         wait_until_healthy(proc, srv.base_url, srv.log_path, timeout=DEADLINE_S)
-        assert httpx.get(f"{srv.base_url}/readyz").status_code == 200
+        assert httpx.get(f"{srv.base_url}/readyz", timeout=TIMEOUT_S).status_code == 200
         said = srv.log_path.read_text()
         assert said.count(waiting) == 1 and "Traceback" not in said, said
     finally:

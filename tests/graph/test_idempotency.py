@@ -20,7 +20,7 @@ from tests.graph.idempotency_support import (
     make_old,
     new_key,
 )
-from tests.support import Business, make_business
+from tests.support import TIMEOUT_S, Business, make_business
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -33,7 +33,7 @@ def other(server: Server) -> Business:
 @pytest.fixture
 def other_api(other: Business) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {other.token}"}
-    with httpx.Client(base_url=other.graph, headers=headers, timeout=30) as client:
+    with httpx.Client(base_url=other.graph, headers=headers, timeout=TIMEOUT_S) as client:
         yield client
 
 
@@ -192,6 +192,7 @@ def test_a_bad_token_is_answered_as_without_a_key(biz: Business) -> None:
         f"{biz.graph}/{biz.phone_number_id}/groups",
         json={"messaging_product": "whatsapp", "subject": "x"},
         headers={"Authorization": "Bearer nope", "Idempotency-Key": "k"},
+        timeout=TIMEOUT_S,
     )
     assert_envelope(answer, 401, 190)
 
@@ -214,7 +215,7 @@ def test_a_multipart_retry_with_a_new_boundary_is_the_same_request(
 
 def test_pywa_retries_with_a_key(biz: Business) -> None:
     """As docs/api.md shows it: the key on pywa's session around the one call."""
-    session = httpx.Client(timeout=30)
+    session = httpx.Client(timeout=TIMEOUT_S)
     wa = WhatsApp(
         phone_id=biz.phone_number_id, token=biz.token, api_version="23.0", session=session
     )
@@ -230,12 +231,12 @@ def test_pywa_retries_with_a_key(biz: Business) -> None:
     finally:
         session.close()
     assert first == again and first["id"] and later["id"] != first["id"]
-    with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30) as api:
+    with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=TIMEOUT_S) as api:
         assert sorted(group_ids(api, biz, "Through pywa")) == sorted([first["id"], later["id"]])
 
 
 def test_the_openapi_document_describes_the_header(server: Server) -> None:
-    paths = httpx.get(server.base_url + "/openapi.json").json()["paths"]
+    paths = httpx.get(server.base_url + "/openapi.json", timeout=TIMEOUT_S).json()["paths"]
     writes = reads = declared = 0
     for path, operations in paths.items():
         for method, operation in operations.items():

@@ -27,21 +27,35 @@ META_ANSWER = {
 }
 
 
+@pytest.fixture(scope="module")
+def stand_in() -> Iterator[Receiver]:
+    running = Receiver(success_body=json.dumps(META_ANSWER).encode()).start()
+    yield running
+    running.stop()
+
+
 @pytest.fixture
-def meta() -> Iterator[Receiver]:
-    stand_in = Receiver(success_body=json.dumps(META_ANSWER).encode()).start()
+def meta(stand_in: Receiver) -> Iterator[Receiver]:
+    """The stand-in for Meta, answering 200 with nothing received yet; each test may
+    change its answer or stop it, and it is as before for the next (on the same port)."""
     yield stand_in
     stand_in.stop()
+    stand_in.status, stand_in.failure_body = Receiver.status, Receiver.failure_body
+    stand_in.deliveries.clear()
+    stand_in.start(stand_in.port)
 
 
-@pytest.fixture
-def relaying(server: Server, meta: Receiver, tmp_path: Path) -> Iterator[Server]:
+@pytest.fixture(scope="module")
+def relaying(
+    server: Server, stand_in: Receiver, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """One relaying server per backend for the module: each test makes its own business."""
     with own_server(
         server.backend,
-        tmp_path,
+        tmp_path_factory.mktemp("relaying"),
         sandbox="false",
         messages_relay="true",
-        whatsapp_base_url=f"http://127.0.0.1:{meta.port}",
+        whatsapp_base_url=f"http://127.0.0.1:{stand_in.port}",
         whatsapp_phone_number_id=META_NUMBER,
         whatsapp_token="meta-system-user-token",
     ) as srv:

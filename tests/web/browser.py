@@ -3,22 +3,28 @@
 Outside CI a missing Chromium or Playwright skips the browser tests with the
 reason; in CI (``CI=true``) it fails them. Playwright drives the system
 browser: nothing is downloaded.
+
+Every page a test opens in a context from :func:`new_context` (:func:`phone` and
+:func:`laptop` use it) is watched (:class:`Watch`), and :func:`run` fails the test on
+any script error, CSP violation or resource that failed to load, with no asking.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Page
+    from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -48,21 +54,92 @@ def require_browser() -> None:
     pytest.skip(f"no browser here ({problem}); CI runs these tests")
 
 
+@dataclass
+class _Shared:
+    """One Chromium for all the browser tests of a test process: a launch costs 2 s or
+    more, and each test gets contexts of its own (cookies, storage, cache) anyway.
+    It lives on one event loop, the one :func:`run` keeps."""
+
+    runner: asyncio.Runner | None = None
+    driver: Playwright | None = None
+    browser: Browser | None = None
+
+
+_shared = _Shared()
+
+
 @asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
+    """The test process's Chromium, launched by the first test that asks (or again if it
+    went away); every context the test opened is closed when the block ends."""
     from playwright.async_api import async_playwright
 
-    async with async_playwright() as driver:
-        browser = await driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    runner = _shared.runner
+    on_its_loop = runner is not None and asyncio.get_running_loop() is runner.get_loop()
+    assert on_its_loop, "drive the browser inside tests.web.browser.run"
+    if _shared.driver is None:
+        _shared.driver = await async_playwright().start()
+    if _shared.browser is None or not _shared.browser.is_connected():
+        _shared.browser = await _shared.driver.chromium.launch(
+            executable_path=str(CHROMIUM), args=ARGS
+        )
+    browser = _shared.browser
+    try:
+        yield browser
+        unwatched = [c for c in browser.contexts if c not in _watched.contexts]
+        assert not unwatched, "open browser contexts with tests.web.browser.new_context"
+    finally:
+        for watch in _watched.watches:
+            watch.closing = True  # what closing cuts short is no fault of the page
+        for context in browser.contexts:
+            await context.close()
+
+
+def close_chromium() -> None:
+    """End the shared Chromium and its driver (tests/web/conftest.py, as the session ends)."""
+    runner = _shared.runner
+    if runner is None:
+        return
+
+    async def close() -> None:
+        if _shared.browser is not None:
+            await _shared.browser.close()
+        if _shared.driver is not None:
+            await _shared.driver.stop()
+
+    try:
+        runner.run(close())
+    finally:
+        runner.close()
+        _shared.runner = _shared.driver = _shared.browser = None
+
+
+@dataclass
+class _Watched:
+    """What the current :func:`run` opened: contexts, and the Watch of each of their pages."""
+
+    contexts: list[BrowserContext] = field(default_factory=list)
+    watches: list[Watch] = field(default_factory=list)
+
+
+# Every page of every browser test is watched without asking: run() fails the test on
+# what the pages saw, as a person's browser would show it in its console.
+_watched = _Watched()
+
+
+async def new_context(browser: Browser, **options: Any) -> BrowserContext:
+    """``browser.new_context(**options)``, with every page it opens watched (:class:`Watch`).
+    Open contexts only so: :func:`chromium` fails the test on one opened otherwise."""
+    context = await browser.new_context(**options)
+    context.on("page", lambda page: _watched.watches.append(Watch(page)))
+    _watched.contexts.append(context)
+    return context
 
 
 async def phone(browser: Browser, *, dark: bool = False) -> BrowserContext:
     """A phone-sized screen (390x844 CSS pixels, 2x), as most links are opened on phones."""
-    return await browser.new_context(
+    return await new_context(
+        browser,
         viewport=PHONE,
         device_scale_factor=2,
         is_mobile=True,
@@ -74,8 +151,8 @@ async def phone(browser: Browser, *, dark: bool = False) -> BrowserContext:
 
 async def laptop(browser: Browser, *, dark: bool = False) -> BrowserContext:
     """A laptop-sized screen, as an admin at a desk has."""
-    return await browser.new_context(
-        viewport=LAPTOP, color_scheme="dark" if dark else "light", locale="en-US"
+    return await new_context(
+        browser, viewport=LAPTOP, color_scheme="dark" if dark else "light", locale="en-US"
     )
 
 
@@ -147,12 +224,17 @@ class Watch:
         page.on("requestfailed", self._failed)
         # Which page each request was made on: a load aborted because the page moved
         # on is no fault, but one aborted on the page that still shows is (a picture
-        # the browser gave up on, say), so ERR_ABORTED alone excuses nothing.
+        # the browser gave up on, say), so ERR_ABORTED alone excuses nothing. A page
+        # moves on from when its next navigation starts (Chromium then cuts short what
+        # it still loads: its favicon, say) until the next page shows; and it is done
+        # with once the test closes it.
         self._page = page
-        self._shown = 0
-        self._made_on: dict[Any, int] = {}
+        self._moves = 0
+        self._leaving = False
+        self.closing = False  # set by chromium() before it closes the test's contexts
+        self._made_on: dict[Any, tuple[int, bool]] = {}
         page.on("framenavigated", self._navigated)
-        page.on("request", lambda request: self._made_on.setdefault(request, self._shown))
+        page.on("request", self._request)
 
     def _console(self, message: Any) -> None:
         # Chromium logs every answer of 400 and up so; :meth:`_response` judges them,
@@ -165,14 +247,23 @@ class Watch:
         if response.status >= 400 and not response.request.is_navigation_request():
             self.problems.append(f"{response.status} for {response.url}")
 
+    def _request(self, request: Any) -> None:
+        # A navigation request always has a frame; a service worker's request has none.
+        if request.is_navigation_request() and request.frame == self._page.main_frame:
+            self._moves, self._leaving = self._moves + 1, True
+        self._made_on.setdefault(request, (self._moves, self._leaving))
+
     def _navigated(self, frame: Any) -> None:
         if frame == self._page.main_frame:
-            self._shown += 1
+            self._moves, self._leaving = self._moves + 1, False
 
     def _failed(self, request: Any) -> None:
         if request.is_navigation_request():
+            if request.frame == self._page.main_frame:
+                self._leaving = False  # it went nowhere (a download, say): the page stays
             return  # the page itself: the test checks what it shows
-        moved_on = self._made_on.pop(request, self._shown) < self._shown
+        made_at, while_leaving = self._made_on.pop(request, (self._moves, False))
+        moved_on = while_leaving or made_at < self._moves or self.closing
         # A load cut short by the page moving on (a form sent, a link followed) is not a fault.
         if not (request.failure == "net::ERR_ABORTED" and moved_on):
             self.problems.append(f"{request.url} failed: {request.failure}")
@@ -223,9 +314,19 @@ async def shoot_screen(page: Page, name: str) -> None:
 
 
 def run(work: Callable[[], Awaitable[None]]) -> None:
-    import asyncio
-
-    asyncio.run(work())
+    """Run a browser test's ``work``; then fail it on what any page it opened saw
+    (:class:`Watch`): a script error, a CSP violation, a resource that did not load.
+    Every run is on the same event loop, where the shared Chromium lives."""
+    global _watched
+    _watched = _Watched()
+    if _shared.runner is None:
+        _shared.runner = asyncio.Runner()
+    try:
+        _shared.runner.run(work())
+        problems = [problem for watch in _watched.watches for problem in watch.problems]
+        assert problems == [], "the pages met problems:\n" + "\n".join(problems)
+    finally:
+        _watched = _Watched()
 
 
 async def fits_the_phone(page: Page, label: str) -> None:

@@ -7,7 +7,15 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.conftest import Server
+from tests.web.browser import close_chromium
 from tests.web.pages import Person
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_chromium() -> Iterator[None]:
+    """The browser tests share one Chromium per process (tests.web.browser.chromium)."""
+    yield
+    close_chromium()
 
 
 @pytest.fixture

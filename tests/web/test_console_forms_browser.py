@@ -11,7 +11,6 @@ from tests.conftest import Server
 from tests.graph.helpers import approval_group, ask, pending_of, phone, wa_ids_of
 from tests.support import Business
 from tests.web.browser import (
-    Watch,
     assert_accessible,
     chromium,
     fits_the_phone,
@@ -40,7 +39,6 @@ def test_the_longest_name_without_spaces_wraps_on_a_phone(
     async def scenario() -> None:
         async with chromium() as browser:
             page = await as_business(browser, server, biz)
-            watch = Watch(page)
             screens = ("", "/invite", "/requests", "/members", "/settings", "/delete")
             for screen in screens:
                 await page.goto(base + screen)
@@ -49,7 +47,6 @@ def test_the_longest_name_without_spaces_wraps_on_a_phone(
             await fits_the_phone(page, "the groups list")
             await page.goto(f"{server.base_url}/{group['code']}")
             await fits_the_phone(page, "the link page")
-            assert watch.problems == []
 
     run(scenario)
 
@@ -65,7 +62,6 @@ def test_the_name_counts_as_typed_and_a_refused_save_marks_the_field(
     async def scenario() -> None:
         async with chromium() as browser:
             page = await as_business(browser, server, biz)
-            watch = Watch(page)
             await page.goto(settings)
             counter = page.locator("#subject-count")
             assert await counter.inner_text() == "5 of 128 characters"
@@ -114,7 +110,6 @@ def test_the_name_counts_as_typed_and_a_refused_save_marks_the_field(
                 "Settings saved. Approved the 2 waiting requests: they are in the group."
             )
             assert "ok" in (await shown.get_attribute("class") or "").split()
-            assert watch.problems == []
 
     run(scenario)
     assert pending_of(api, group["id"]) == []

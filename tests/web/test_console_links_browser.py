@@ -23,7 +23,6 @@ from tests.graph.helpers import WHATSAPP, joined, phone
 from tests.graph.links_support import all_links, in_seconds, new_link, read_link
 from tests.support import Business, create_group
 from tests.web.browser import (
-    Watch,
     allow_clipboard,
     assert_accessible,
     chromium,
@@ -93,7 +92,6 @@ def test_an_admin_makes_a_named_link_and_copies_it(
         async with chromium() as browser:
             page = await as_business(browser, server, biz)
             await allow_clipboard(page.context, server.base_url)
-            watch = Watch(page)
             await page.goto(screen_of(server, group["id"]))
             assert await heading(page) == "Invite to group via link | Other links"
             await click_through(page, page.get_by_role("link", name="New link"))
@@ -128,7 +126,6 @@ def test_an_admin_makes_a_named_link_and_copies_it(
             statuses = page.locator("[data-status]").filter(has_text="Link copied.")
             await statuses.wait_for()
             assert await clipboard(page) == link["invite_link"]
-            assert watch.problems == []
 
     run(scenario)
 
@@ -159,7 +156,6 @@ def test_the_reset_dialog_by_keyboard_counts_the_links_and_can_spare_the_others(
     async def scenario() -> None:
         async with chromium() as browser:
             page = await as_business(browser, server, biz)
-            watch = Watch(page)
             await page.goto(screen_of(server, group["id"]))
             await tab_to(page, 'a[data-confirm="reset-dialog"]', limit=40)
             await page.keyboard.press("Enter")
@@ -183,7 +179,6 @@ def test_the_reset_dialog_by_keyboard_counts_the_links_and_can_spare_the_others(
             )
             assert states == ["active", "paused"]
             assert await page.get_by_label("Invite link").input_value() != group["invite_link"]
-            assert watch.problems == []
 
     run(scenario)
 
@@ -229,7 +224,6 @@ def test_the_invite_links_screens_pass_axe_fit_a_phone_and_are_photographed(
     async def walk(browser: Browser, dark: bool) -> list[str]:
         """Every screen of the links, in one colour scheme: what axe found on them."""
         page = await as_business(browser, server, biz, dark=dark)
-        watch = Watch(page)
         problems: list[str] = []
 
         async def check(name: str) -> None:
@@ -266,7 +260,6 @@ def test_the_invite_links_screens_pass_axe_fit_a_phone_and_are_photographed(
         await check("console-link-edit")
         await page.goto(screen_of(server, group["id"], "settings"))
         await check("console-settings-links")
-        assert watch.problems == []
         return problems
 
     async def scenario() -> None:

@@ -8,7 +8,7 @@ import httpx
 
 from tests.conftest import Server
 from tests.graph.helpers import approval_group, ask, joined, pending_of, phone, wa_ids_of
-from tests.support import Business, create_group
+from tests.support import TIMEOUT_S, Business, create_group
 from tests.web import test_console
 from tests.web.test_console import Admin
 
@@ -99,7 +99,10 @@ def test_removing_bans_and_unbanning_lets_them_back(
     assert wa_ids_of(api, group["id"]) == []
     assert "+1 555-010-0040" in removed.text  # now on the ban list
     again = httpx.post(
-        f"{biz.root}/sandbox/invites/{group['code']}/join", json={"wa_id": person}, headers=biz.auth
+        f"{biz.root}/sandbox/invites/{group['code']}/join",
+        json={"wa_id": person},
+        headers=biz.auth,
+        timeout=TIMEOUT_S,
     )
     assert again.status_code == 400 and again.json()["error"]["code"] == 131203
 

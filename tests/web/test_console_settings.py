@@ -16,7 +16,7 @@ from tests.graph.helpers import (
     wa_ids_of,
 )
 from tests.images import assert_clean_jpeg, photo
-from tests.support import Business, create_group
+from tests.support import TIMEOUT_S, Business, create_group
 from tests.web import test_console
 from tests.web.pages import Page
 from tests.web.test_console import Admin
@@ -219,7 +219,9 @@ def test_a_suspended_group_says_so_and_refuses_changes(
     admin: Admin, api: httpx.Client, biz: Business
 ) -> None:
     group = create_group(api, biz)
-    suspended = httpx.post(f"{biz.root}/sandbox/groups/{group['id']}/suspend", headers=biz.auth)
+    suspended = httpx.post(
+        f"{biz.root}/sandbox/groups/{group['id']}/suspend", headers=biz.auth, timeout=TIMEOUT_S
+    )
     assert suspended.status_code == 200
     info = admin.screen(group["id"])
     assert "Suspended" in info.text

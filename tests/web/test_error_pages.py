@@ -8,7 +8,7 @@ import httpx
 
 from tests.conftest import Server
 from tests.graph.helpers import assert_envelope
-from tests.support import Business, create_group
+from tests.support import TIMEOUT_S, Business, create_group
 from tests.web.pages import Page
 
 
@@ -24,7 +24,7 @@ def assert_error_page(answer: httpx.Response, status: int, heading: str) -> Page
 
 def test_page_errors_are_html(server: Server, api: httpx.Client, biz: Business) -> None:
     code = create_group(api, biz)["code"]
-    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+    with httpx.Client(base_url=server.base_url, timeout=TIMEOUT_S) as http:
         assert_error_page(http.get("/static/missing.css"), 404, "Page not found")
         assert_error_page(http.get("/pictures/AbCdEfGhIjKlMnOpQrStUv"), 404, "Page not found")
         assert_error_page(http.put(f"/{code}"), 405, "Page not found")
@@ -44,7 +44,7 @@ def test_page_errors_are_html(server: Server, api: httpx.Client, biz: Business) 
 
 
 def test_api_errors_keep_the_envelope(server: Server) -> None:
-    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+    with httpx.Client(base_url=server.base_url, timeout=TIMEOUT_S) as http:
         assert_envelope(http.post("/"), 405)  # GET / is the front door
         assert_envelope(http.get("/v23.0/AbCdEfGhIjKlMnOpQrStUvWx"), 401, 104)
         assert_envelope(http.get("/23.0/AbCdEfGhIjKlMnOpQrStUvWx"), 401, 104)
@@ -56,12 +56,12 @@ def test_api_errors_keep_the_envelope(server: Server) -> None:
 
 
 def test_the_link_page_is_not_in_the_api_description(server: Server) -> None:
-    paths = httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()["paths"]
+    paths = httpx.get(f"{server.base_url}/openapi.json", timeout=TIMEOUT_S).json()["paths"]
     assert not [p for p in paths if p.startswith(("/{code}", "/signin", "/signout", "/pictures"))]
 
 
 def test_the_api_docs_list_the_groups_first_and_every_section_in_order(server: Server) -> None:
-    described = httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()
+    described = httpx.get(f"{server.base_url}/openapi.json", timeout=TIMEOUT_S).json()
     declared = [tag["name"] for tag in described["tags"]]
     used = {t for path in described["paths"].values() for op in path.values() for t in op["tags"]}
     assert declared[:2] == ["Groups", "Invite links"] and set(declared) == used
@@ -70,9 +70,11 @@ def test_the_api_docs_list_the_groups_first_and_every_section_in_order(server: S
 def test_the_api_docs_work_without_internet(server: Server) -> None:
     """/docs and /redoc load their scripts from this server: no CDN, so they work offline."""
     for path, marker in (("/docs", "swagger-ui"), ("/redoc", "redoc")):
-        page = httpx.get(f"{server.base_url}{path}")
+        page = httpx.get(f"{server.base_url}{path}", timeout=TIMEOUT_S)
         assert page.status_code == 200 and marker in page.text
         sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
         assert sources and all(s.startswith("/") for s in sources), sources
         for source in sources:
-            assert httpx.get(f"{server.base_url}{source}").status_code == 200, source
+            assert httpx.get(f"{server.base_url}{source}", timeout=TIMEOUT_S).status_code == 200, (
+                source
+            )

@@ -20,7 +20,7 @@ from grouplink.services import subscriptions
 from grouplink.services.core import Actor
 from tests.conftest import Server, own_server
 from tests.receiver import Receiver
-from tests.support import Business, create_group, make_business, with_core
+from tests.support import TIMEOUT_S, Business, create_group, make_business, with_core
 from tests.web.file_sender import last_code
 from tests.web.pages import Page, Person, loopback_address
 
@@ -44,7 +44,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture
 def limited_biz(limited: Server) -> Iterator[tuple[Business, httpx.Client]]:
     biz = make_business(limited.database_url, limited.graph)
-    with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30) as api:
+    with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=TIMEOUT_S) as api:
         yield biz, api
 
 
@@ -177,14 +177,16 @@ def test_limits_hold_across_workers_with_redis(
     data_dir = tmp_path_factory.mktemp("redis")
     with own_server("sqlite", data_dir, workers=2, redis_url=url, rate_link_page="6/minute") as srv:
         biz = make_business(srv.database_url, srv.graph)
-        with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30) as api:
+        with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=TIMEOUT_S) as api:
             code = create_group(api, biz)["code"]
         address = loopback_address()
         statuses = []
         for _ in range(8):
             # A new connection each time, so the requests spread over both workers.
             transport = httpx.HTTPTransport(local_address=address)
-            with httpx.Client(base_url=srv.base_url, transport=transport, timeout=30) as http:
+            with httpx.Client(
+                base_url=srv.base_url, transport=transport, timeout=TIMEOUT_S
+            ) as http:
                 statuses.append(http.get(f"/{code}").status_code)
         assert statuses == [200] * 6 + [429] * 2
 
@@ -226,7 +228,10 @@ def test_production_refuses_callbacks_to_its_own_network(production: tuple[Serve
             "fields": "group_lifecycle_update",
         }
         answer = httpx.post(
-            f"{biz.graph}/{biz.business_id}/subscriptions", data=body, headers=biz.auth
+            f"{biz.graph}/{biz.business_id}/subscriptions",
+            data=body,
+            headers=biz.auth,
+            timeout=TIMEOUT_S,
         )
         assert answer.status_code == 400, answer.text
         error = answer.json()["error"]
@@ -239,7 +244,7 @@ def test_production_refuses_callbacks_to_its_own_network(production: tuple[Serve
 def _sign_in_over_https_cookies(srv: Server, codes: Path) -> None:
     wa_id = Person(srv.base_url).wa_id
     # Secure cookies do not travel over plain HTTP; send them by hand, as a proxy would.
-    with httpx.Client(base_url=srv.base_url, timeout=30) as http:
+    with httpx.Client(base_url=srv.base_url, timeout=TIMEOUT_S) as http:
         start = http.get("/signin")
         csrf_cookie = start.cookies["gl_csrf"]
         assert "secure" in start.headers["set-cookie"].lower()
@@ -286,7 +291,7 @@ def test_production_dead_letters_deliveries_to_its_own_network_at_once(
                 allow_private=True,
             ),
         )
-        with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=30) as api:
+        with httpx.Client(base_url=biz.graph, headers=biz.auth, timeout=TIMEOUT_S) as api:
             create_group(api, biz)
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:

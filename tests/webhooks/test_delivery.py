@@ -30,7 +30,10 @@ def test_every_event_type_arrives_in_metas_shape_and_signed(
     asked = join(biz, code, "15550100001").json()
     join(biz, code, "15550100002")
     httpx.post(
-        f"{root}/sandbox/invites/{code}/cancel", json={"wa_id": "15550100002"}, headers=biz.auth
+        f"{root}/sandbox/invites/{code}/cancel",
+        json={"wa_id": "15550100002"},
+        headers=biz.auth,
+        timeout=TIMEOUT_S,
     )
     approve = api.post(
         f"/{gid}/join_requests",
@@ -45,7 +48,10 @@ def test_every_event_type_arrives_in_metas_shape_and_signed(
     )
     join(biz, code, "15550100003")
     httpx.post(
-        f"{root}/sandbox/groups/{gid}/leave", json={"wa_id": "15550100003"}, headers=biz.auth
+        f"{root}/sandbox/groups/{gid}/leave",
+        json={"wa_id": "15550100003"},
+        headers=biz.auth,
+        timeout=TIMEOUT_S,
     )
     remove = api.request(
         "DELETE",
@@ -53,8 +59,8 @@ def test_every_event_type_arrives_in_metas_shape_and_signed(
         json={"messaging_product": "whatsapp", "participants": [{"user": "+1 555 010 0001"}]},
     )
     assert remove.status_code == 200
-    httpx.post(f"{root}/sandbox/groups/{gid}/suspend", headers=biz.auth)
-    httpx.post(f"{root}/sandbox/groups/{gid}/unsuspend", headers=biz.auth)
+    httpx.post(f"{root}/sandbox/groups/{gid}/suspend", headers=biz.auth, timeout=TIMEOUT_S)
+    httpx.post(f"{root}/sandbox/groups/{gid}/unsuspend", headers=biz.auth, timeout=TIMEOUT_S)
     deleted = api.delete(f"/{gid}").json()
 
     wanted = {
