@@ -30,7 +30,7 @@ from tests.graph.helpers import WHATSAPP, phone
 from tests.graph.openapi_support import Answer, Recorder, check, operation_of, problems
 from tests.meta_schemas import check_response
 from tests.receiver import Receiver
-from tests.support import Business
+from tests.support import TIMEOUT_S, Business
 
 FIELDS = (
     "subject,description,participants,join_approval_mode,suspended,creation_timestamp,"
@@ -43,7 +43,7 @@ NEVER_SUCCEEDS = {"POST /{version}/{group_id}/participants"}
 
 @pytest.fixture
 def document(server: Server) -> dict[str, Any]:
-    found: dict[str, Any] = httpx.get(server.base_url + "/openapi.json").json()
+    found: dict[str, Any] = httpx.get(server.base_url + "/openapi.json", timeout=TIMEOUT_S).json()
     return found
 
 
