@@ -95,21 +95,30 @@ def test_a_join_that_took_the_lock_first_is_recorded_before_the_links_end(
         # The change sets off first but reaches its transaction only after a join
         # has gone through (as when it waits for the group's lock behind that join).
         started, go_on = asyncio.Event(), asyncio.Event()
-        real_write = core.db.write
+        real_write, real_run = core.db.write, core.db.run
+
+        def first_the_change() -> None:
+            core.db.write, core.db.run = real_write, real_run  # type: ignore[method-assign]
+            started.set()
 
         @asynccontextmanager
         async def held_back() -> AsyncIterator[AsyncConnection]:
-            core.db.write = real_write  # type: ignore[method-assign]  # the change alone
-            started.set()
+            first_the_change()
             await go_on.wait()
             async with real_write() as conn:
                 yield conn
 
-        core.db.write = held_back  # type: ignore[method-assign]
+        async def held_back_run(flow: Callable[[Any], Any]) -> Any:
+            first_the_change()
+            await go_on.wait()
+            return await real_run(flow)
+
+        # The change runs through SQLAlchemy (write) or on the driver (run).
+        core.db.write, core.db.run = held_back, held_back_run  # type: ignore[method-assign]
         change = asyncio.create_task(
             ENDINGS[ending](core, made.business_id, group.group_id, link.id, actor)
         )
-        await started.wait()
+        await asyncio.wait_for(started.wait(), 30)  # a change that used neither fails here
         code = link.url.rsplit("/", 1)[1]
         await joins.open_link(core, code, "15550001111", "sandbox", business_id=made.business_id)
         go_on.set()
