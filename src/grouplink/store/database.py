@@ -154,7 +154,9 @@ class Database:
                 return await self._run_on(raw, flow, noted, notes, own=False)
         noted, notes = Noted(), committed.Notes()
         try:
-            async with self._write_locks(), self._connected(self.engine) as conn:
+            # The machine's lock (SQLite) is taken in the connection's thread, around the
+            # transaction: held across no turn of the event loop (see _run_on).
+            async with self._process_turn(), self._connected(self.engine) as conn:
                 raw = (await conn.get_raw_connection()).driver_connection
                 result = await self._run_on(raw, flow, noted, notes, own=True)
             notes.tell()  # reached only once the COMMIT went through
@@ -167,8 +169,11 @@ class Database:
         self, raw: Any, flow: Callable[[Tx], T], noted: Noted, notes: Notes, *, own: bool
     ) -> T:
         if self.is_sqlite:  # aiosqlite's connection: the stdlib one, in its thread
-            run = driver.in_sqlite_thread
-            return cast(T, await raw._execute(run, raw._conn, flow, noted, notes, own=own))
+            run, fd = driver.in_sqlite_thread, None
+            if own and self._process_lock is not None:
+                fd = self._process_lock.fd
+            done = await raw._execute(run, raw._conn, flow, noted, notes, own=own, lock_fd=fd)
+            return cast(T, done)
         if not own:
             return await greenlet_spawn(driver.on_postgres, raw, flow, noted, notes, own=False)
         async with raw.transaction():
@@ -181,6 +186,16 @@ class Database:
                 await conn.execution_options(sqlite_immediate=True)
             async with conn.begin():
                 yield conn
+
+    @asynccontextmanager
+    async def _process_turn(self) -> AsyncIterator[None]:
+        """On SQLite, this process's turn to write (its writers share one ``flock``, which
+        cannot keep them from each other)."""
+        if self._write_lock is None:
+            yield
+            return
+        async with self._write_lock:
+            yield
 
     @asynccontextmanager
     async def _write_locks(self) -> AsyncIterator[None]:

@@ -18,6 +18,7 @@ a :class:`Statement` numbers them ``$1, $2, ...`` for asyncpg once, when it is m
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 import sqlite3
@@ -228,20 +229,28 @@ def in_sqlite_thread(
     notes: committed.Notes,
     *,
     own: bool,
+    lock_fd: int | None = None,
 ) -> T:
     """Run ``flow`` in the thread that owns ``conn``, so that the whole use case costs
-    the event loop one hop: in a transaction of its ``own`` (BEGIN IMMEDIATE: the
-    caller holds the write locks), or inside the caller's."""
+    the event loop one hop: in a transaction of its ``own`` (BEGIN IMMEDIATE), or inside
+    the caller's. ``lock_fd``: the machine's write lock (an ``flock``), taken here
+    around the transaction, so that it is held only while the database works."""
     if not own:
         return flow(SqliteTx(conn, noted, notes))
-    conn.execute("BEGIN IMMEDIATE")
+    if lock_fd is not None:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
     try:
-        result = flow(SqliteTx(conn, noted, notes))
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return result
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = flow(SqliteTx(conn, noted, notes))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+    finally:
+        if lock_fd is not None:
+            fcntl.flock(lock_fd, fcntl.LOCK_UN)
 
 
 def on_postgres(
