@@ -61,7 +61,7 @@ class Statement:
     """One SQL text with ``:name`` parameters, ready for both drivers. ``postgres``:
     the text PostgreSQL gets where the two must differ (a lock, a NOTIFY)."""
 
-    __slots__ = ("defaults", "names", "postgres", "sqlite", "table")
+    __slots__ = ("defaults", "locks_rows", "names", "postgres", "sqlite", "table")
 
     def __init__(
         self, sql: str, postgres: str | None = None, defaults: Mapping[str, Any] | None = None
@@ -70,6 +70,12 @@ class Statement:
         self.defaults = dict(defaults or {})  # values the statement brings with it
         written = _WRITTEN.match(sql)
         self.table = written[2] if written else None  # the table a write changes
+        # Whether it may lock rows that exist (all but an INSERT of new rows only).
+        self.locks_rows = not (
+            written is not None
+            and written[1].upper() == "INSERT INTO"
+            and "ON CONFLICT" not in sql.upper()
+        )
         names: list[str] = []
 
         def number(match: re.Match[str]) -> str:
@@ -184,7 +190,15 @@ class PostgresTx(_Noting):
         # them insert into one table get keys in either order: the audit log and the
         # outbox would lose their order), and two of them changing one row leave one
         # change of the two: a write to a table a waiting write writes goes in the next.
-        if any(waiting.table == statement.table for waiting, _ in self._waiting):
+        # And the CTEs take their row locks in no set order either: two writes that may
+        # lock rows that exist never wait together, so that every use case locks them in
+        # the order it writes them (another transaction taking the same rows in the same
+        # order then waits instead of deadlocking: the opens' flush grows a link's
+        # figures, as a join does, without its group's lock).
+        if any(
+            waiting.table == statement.table or (waiting.locks_rows and statement.locks_rows)
+            for waiting, _ in self._waiting
+        ):
             self.send()
         self._waiting.append((statement, _values(statement, params)))
 
