@@ -126,8 +126,17 @@ class Tx(Protocol):
 
 
 class _Noting:
+    """What both drivers' transactions share: the notes, and a row as the first of rows."""
+
     def __init__(self, noted: Noted, notes: committed.Notes) -> None:
         self.noted, self.notes = noted, notes
+
+    def rows(self, statement: Statement, **params: Any) -> list[Record]:
+        raise NotImplementedError
+
+    def row(self, statement: Statement, **params: Any) -> Record | None:
+        found = self.rows(statement, **params)
+        return found[0] if found else None
 
     def changed(self, slot: int, *, announced: bool = False) -> None:
         self.noted.slots.add(slot)
@@ -152,10 +161,6 @@ class SqliteTx(_Noting):
         names = [column[0] for column in cursor.description]
         return [Record(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
-    def row(self, statement: Statement, **params: Any) -> Record | None:
-        found = self.rows(statement, **params)
-        return found[0] if found else None
-
     def run(self, statement: Statement, **params: Any) -> None:
         self._conn.execute(statement.sqlite, {**statement.defaults, **params})
 
@@ -177,10 +182,6 @@ class PostgresTx(_Noting):
         self.send()
         found = await_only(self._conn.fetch(statement.postgres, *_values(statement, params)))
         return [Record(record.items()) for record in found]
-
-    def row(self, statement: Statement, **params: Any) -> Record | None:
-        found = self.rows(statement, **params)
-        return found[0] if found else None
 
     def array(self, values: Sequence[str] | Sequence[int]) -> Any:
         return list(values)
