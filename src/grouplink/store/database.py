@@ -1,9 +1,6 @@
 """Connections and transactions, on SQLite or PostgreSQL.
 
-Every write runs in :meth:`Database.write` or, for the use cases written against the
-driver, :meth:`Database.run` (on SQLite in the process's writer thread,
-:mod:`grouplink.store.sqlite_writer`, which takes the same ``flock`` through a
-descriptor of its own). On SQLite that is ``BEGIN IMMEDIATE``
+Every write runs in :meth:`Database.write`. On SQLite that is ``BEGIN IMMEDIATE``
 (the database's write lock is taken up front, so two writers never deadlock on
 an upgrade) behind an in-process lock and an ``flock`` of a file beside the
 database (so writers of one process queue in asyncio, and those of several

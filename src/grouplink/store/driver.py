@@ -4,11 +4,9 @@ The hot writes (joining, asking, deciding, resetting, removing) are written once
 plain functions of a :class:`Tx` (see :mod:`grouplink.store.arrivals`), and run on
 either backend by :meth:`grouplink.store.database.Database.run`:
 
-- on SQLite the whole function runs in the process's writer thread
-  (:mod:`grouplink.store.sqlite_writer`), on its stdlib ``sqlite3`` connection (or,
-  inside a shared write, in that connection's aiosqlite thread): one hop from the
-  event loop for the use case, not one per statement, and no SQLAlchemy between the
-  function and the driver;
+- on SQLite the whole function runs in the connection's own thread (aiosqlite's), on
+  the stdlib ``sqlite3`` connection: one hop from the event loop for the use case,
+  not one per statement, and no SQLAlchemy between the function and the driver;
 - on PostgreSQL it runs in a greenlet whose statements go to asyncpg, prepared once
   per connection (asyncpg's statement cache). Writes whose answer the function does
   not read (:meth:`Tx.run`) wait and leave together, as one data-modifying CTE,
