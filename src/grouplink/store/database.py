@@ -47,7 +47,6 @@ from grouplink.store.driver import Tx
 from grouplink.store.listener import ChangeListener
 from grouplink.store.outage import unavailable
 from grouplink.store.shared_write import OnOpen, SharedWrite
-from grouplink.store.sqlite_writer import SqliteWriter
 
 log = structlog.get_logger("grouplink.store")
 
@@ -72,13 +71,9 @@ class Database:
         self.changes = Changes.of(self.url)
         self._down_since: float | None = None  # when the last outage began (monotonic)
         self.report_outages = True  # one log line when an outage begins, one when it ends
-        self._writer: SqliteWriter | None = None  # SQLite's writer thread (a file's)
         if self.is_sqlite:
             self.engine = _sqlite_engine(self.url, echo, pool_size, busy_timeout_s)
             self._reads = self.engine
-            if self._process_lock is not None and self.url.database:
-                pragmas = sqlite_pragmas(busy_timeout_s)
-                self._writer = SqliteWriter(self.url.database, pragmas, busy_timeout_s)
         else:
             self.engine = _postgres_engine(self.url, echo, pool_size)
             self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -159,35 +154,26 @@ class Database:
                 return await self._run_on(raw, flow, noted, notes, own=False)
         noted, notes = Noted(), committed.Notes()
         try:
-            if self._writer is not None:  # SQLite: a whole use case per hop, in its thread
-                result = await self._on_writer(flow, noted, notes)
-            else:
-                async with self._connected(self.engine) as conn:
-                    raw = (await conn.get_raw_connection()).driver_connection
-                    result = await self._run_on(raw, flow, noted, notes, own=True)
+            # The machine's lock (SQLite) is taken in the connection's thread, around the
+            # transaction: held across no turn of the event loop (see _run_on).
+            async with self._process_turn(), self._connected(self.engine) as conn:
+                raw = (await conn.get_raw_connection()).driver_connection
+                result = await self._run_on(raw, flow, noted, notes, own=True)
             notes.tell()  # reached only once the COMMIT went through
             return result
         finally:
             if noted.slots:  # also after a failed COMMIT, which may still have committed
                 self.changes.record(noted.slots)
 
-    async def _on_writer(self, flow: Callable[[Tx], T], noted: Noted, notes: Notes) -> T:
-        assert self._writer is not None
-        try:
-            result = await self._writer.run(flow, noted, notes)
-        except Exception as error:
-            self._raise_if_outage(error, connecting=False)
-            raise
-        if self._down_since is not None:
-            self._back()
-        return result
-
     async def _run_on(
         self, raw: Any, flow: Callable[[Tx], T], noted: Noted, notes: Notes, *, own: bool
     ) -> T:
         if self.is_sqlite:  # aiosqlite's connection: the stdlib one, in its thread
-            run = driver.in_sqlite_thread
-            return cast(T, await raw._execute(run, raw._conn, flow, noted, notes, own=own))
+            run, fd = driver.in_sqlite_thread, None
+            if own and self._process_lock is not None:
+                fd = self._process_lock.fd
+            done = await raw._execute(run, raw._conn, flow, noted, notes, own=own, lock_fd=fd)
+            return cast(T, done)
         if not own:
             return await greenlet_spawn(driver.on_postgres, raw, flow, noted, notes, own=False)
         async with raw.transaction():
@@ -200,6 +186,16 @@ class Database:
                 await conn.execution_options(sqlite_immediate=True)
             async with conn.begin():
                 yield conn
+
+    @asynccontextmanager
+    async def _process_turn(self) -> AsyncIterator[None]:
+        """On SQLite, this process's turn to write (its writers share one ``flock``, which
+        cannot keep them from each other)."""
+        if self._write_lock is None:
+            yield
+            return
+        async with self._write_lock:
+            yield
 
     @asynccontextmanager
     async def _write_locks(self) -> AsyncIterator[None]:
@@ -260,8 +256,6 @@ class Database:
         log.info("database reachable again", at=self.where, after_s=seconds)
 
     async def dispose(self) -> None:
-        if self._writer is not None:
-            await self._writer.close()
         await self.engine.dispose()
 
 
@@ -340,16 +334,6 @@ def _postgres_engine(url: sa.URL, echo: bool, pool_size: int) -> AsyncEngine:
     return engine
 
 
-def sqlite_pragmas(busy_timeout_s: float) -> tuple[str, ...]:
-    """What every connection to the SQLite file sets first (the pool's and the writer's)."""
-    return (
-        "journal_mode=WAL",
-        "synchronous=NORMAL",
-        f"busy_timeout={round(busy_timeout_s * 1000)}",
-        "foreign_keys=ON",
-    )
-
-
 def _sqlite_engine(url: sa.URL, echo: bool, pool_size: int, busy_timeout_s: float) -> AsyncEngine:
     if url.database and url.database != ":memory:":
         # If it cannot be made, opening the file fails as "unable to open database file".
@@ -368,7 +352,12 @@ def _sqlite_engine(url: sa.URL, echo: bool, pool_size: int, busy_timeout_s: floa
         # Let SQLAlchemy, not the driver, decide when transactions begin.
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        for pragma in sqlite_pragmas(busy_timeout_s):
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            f"busy_timeout={round(busy_timeout_s * 1000)}",
+            "foreign_keys=ON",
+        ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

@@ -258,11 +258,11 @@ def in_sqlite_thread(
         conn.execute("BEGIN IMMEDIATE")
         try:
             result = flow(SqliteTx(conn, noted, notes))
-            conn.execute("COMMIT")
-            return result
-        finally:
-            if conn.in_transaction:  # the use case or its COMMIT failed
-                conn.execute("ROLLBACK")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
     finally:
         if lock_fd is not None:
             fcntl.flock(lock_fd, fcntl.LOCK_UN)
